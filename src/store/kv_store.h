@@ -1,0 +1,85 @@
+// KvStore: the narrow interface every storage backend implements (RocksDB embedded, later
+// PostgreSQL). Keys and values are arbitrary byte strings carried in std::string; keys order
+// bytewise (memcmp). One KvStore holds the data of one site (or the node's own metadata), so
+// data of different sites never share files or tables.
+//
+// Thread safety: every method may be called concurrently from any thread.
+// Durability: a write that returns OK is durable (survives a process crash and, with the
+// default options, a power loss).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace domicile::store {
+
+// A set of puts and deletes applied all together or not at all, in the order added.
+class WriteBatch {
+ public:
+  enum class OpType { kPut, kDelete };
+  struct Op {
+    OpType type;
+    std::string key;
+    std::string value;  // empty for kDelete
+  };
+
+  void Put(std::string_view key, std::string_view value) {
+    ops_.push_back({OpType::kPut, std::string(key), std::string(value)});
+  }
+  void Delete(std::string_view key) { ops_.push_back({OpType::kDelete, std::string(key), {}}); }
+
+  const std::vector<Op>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+// Called for each key/value in a scan, in ascending key order. Return false to stop early.
+using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
+
+// A read-only view of the store frozen at the moment it was taken: later writes are invisible
+// to it. Thread-safe. Must not outlive the KvStore that made it.
+class Snapshot {
+ public:
+  virtual ~Snapshot() = default;
+  // Returns the value, NotFound if the key is absent at the snapshot.
+  virtual absl::StatusOr<std::string> Get(std::string_view key) const = 0;
+  // Visits every key starting with `prefix` (all keys for an empty prefix).
+  virtual absl::Status Scan(std::string_view prefix, const ScanFn& fn) const = 0;
+};
+
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+
+  // Returns the value stored under `key`, or NotFound. Other errors: Unavailable (the backend
+  // cannot be reached), Internal/DataLoss (corruption).
+  virtual absl::StatusOr<std::string> Get(std::string_view key) const = 0;
+
+  // Stores `value` under `key`, replacing any previous value. Durable on OK.
+  virtual absl::Status Put(std::string_view key, std::string_view value) = 0;
+
+  // Removes `key`. Removing an absent key is OK.
+  virtual absl::Status Delete(std::string_view key) = 0;
+
+  // Applies every operation of `batch` atomically: after a crash either all or none are
+  // visible. Durable on OK. An empty batch is OK and does nothing.
+  virtual absl::Status Write(const WriteBatch& batch) = 0;
+
+  // Visits every key starting with `prefix`, in ascending order, from a consistent view.
+  virtual absl::Status Scan(std::string_view prefix, const ScanFn& fn) const = 0;
+
+  // Takes a consistent snapshot of the whole store.
+  virtual absl::StatusOr<std::unique_ptr<Snapshot>> GetSnapshot() const = 0;
+};
+
+}  // namespace domicile::store

@@ -1,0 +1,20 @@
+#include "util/temp_dir.h"
+
+#include <cstdlib>
+#include <stdexcept>
+#include <system_error>
+
+namespace domicile::testing {
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "domicile-test-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace domicile::testing
