@@ -1,0 +1,155 @@
+#include "crypto/aead.h"
+
+#include <openssl/evp.h>
+
+#include <climits>
+#include <memory>
+
+#include "crypto/openssl_error.h"
+#include "crypto/secret_bytes.h"
+#include "fmt/format.h"
+
+namespace domicile::crypto {
+namespace {
+
+constexpr size_t kMaxInput = INT_MAX;  // OpenSSL's EVP update functions take an int length.
+
+struct CipherCtxFree {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
+
+// Fetched once: passing the legacy EVP_aes_256_gcm() would make OpenSSL 3 look the
+// implementation up in the provider store on every initialisation.
+const EVP_CIPHER* Aes256Gcm() {
+  static const EVP_CIPHER* const cipher = [] {
+    EVP_CIPHER* fetched = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    if (fetched == nullptr) FatalOpenSslError("EVP_CIPHER_fetch(AES-256-GCM)");
+    return fetched;
+  }();
+  return cipher;
+}
+
+// This thread's reusable context for one direction. Allocating a context and its provider
+// state costs more than sealing a small value, so each thread keeps one per direction and
+// only re-keys it per call. EVP_CIPHER_CTX_free zeroizes the key schedule at thread exit.
+class ThreadCipher {
+ public:
+  // Returns the context for `encrypt`, keyed with `key` and `nonce` and ready for AAD.
+  static absl::StatusOr<EVP_CIPHER_CTX*> Keyed(bool encrypt, ByteView key, ByteView nonce) {
+    CipherCtxPtr& slot = Slot(encrypt);
+    if (slot == nullptr) {
+      CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+      if (ctx == nullptr) return OpenSslError("EVP_CIPHER_CTX_new");
+      if (EVP_CipherInit_ex(ctx.get(), Aes256Gcm(), nullptr, nullptr, nullptr, encrypt ? 1 : 0) !=
+          1) {
+        return OpenSslError("AES-256-GCM init");
+      }
+      slot = std::move(ctx);
+    }
+    // A null cipher keeps the context's cipher and provider state; only key and IV change.
+    if (EVP_CipherInit_ex(slot.get(), nullptr, nullptr, key.data(), nonce.data(),
+                          encrypt ? 1 : 0) != 1) {
+      slot.reset();
+      return OpenSslError("AES-256-GCM key setup");
+    }
+    return slot.get();
+  }
+
+  // Drops the context after an unexpected OpenSSL failure, so the next call starts afresh.
+  static void Discard(bool encrypt) { Slot(encrypt).reset(); }
+
+ private:
+  static CipherCtxPtr& Slot(bool encrypt) {
+    thread_local CipherCtxPtr seal_ctx;
+    thread_local CipherCtxPtr open_ctx;
+    return encrypt ? seal_ctx : open_ctx;
+  }
+};
+
+absl::Status CheckSizes(ByteView key, ByteView nonce, ByteView text, ByteView aad) {
+  if (key.size() != kAes256KeySize) {
+    return absl::InvalidArgumentError(
+        fmt::format("AES-256-GCM key must be {} bytes, got {}", kAes256KeySize, key.size()));
+  }
+  if (nonce.size() != kGcmNonceSize) {
+    return absl::InvalidArgumentError(
+        fmt::format("AES-256-GCM nonce must be {} bytes, got {}", kGcmNonceSize, nonce.size()));
+  }
+  if (text.size() > kMaxInput || aad.size() > kMaxInput) {
+    return absl::InvalidArgumentError("AES-256-GCM input too large");
+  }
+  return absl::OkStatus();
+}
+
+// Feeds `aad` to a keyed context; a no-op when empty.
+bool AddAad(EVP_CIPHER_CTX* ctx, ByteView aad) {
+  if (aad.empty()) return true;
+  int len = 0;
+  return EVP_CipherUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) == 1;
+}
+
+}  // namespace
+
+absl::StatusOr<Bytes> Aes256GcmSeal(ByteView key, ByteView nonce, ByteView plaintext,
+                                    ByteView aad) {
+  if (absl::Status s = CheckSizes(key, nonce, plaintext, aad); !s.ok()) return s;
+  absl::StatusOr<EVP_CIPHER_CTX*> keyed = ThreadCipher::Keyed(true, key, nonce);
+  if (!keyed.ok()) return keyed.status();
+  EVP_CIPHER_CTX* ctx = *keyed;
+
+  Bytes out(plaintext.size() + kGcmTagSize);
+  int len = 0;
+  int final_len = 0;
+  if (!AddAad(ctx, aad) ||
+      (!plaintext.empty() && EVP_EncryptUpdate(ctx, out.data(), &len, plaintext.data(),
+                                               static_cast<int>(plaintext.size())) != 1) ||
+      EVP_EncryptFinal_ex(ctx, out.data() + len, &final_len) != 1 ||
+      static_cast<size_t>(len + final_len) != plaintext.size() ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kGcmTagSize, out.data() + plaintext.size()) !=
+          1) {
+    ThreadCipher::Discard(true);
+    return OpenSslError("AES-256-GCM seal");
+  }
+  return out;
+}
+
+absl::StatusOr<Bytes> Aes256GcmOpen(ByteView key, ByteView nonce, ByteView ciphertext_and_tag,
+                                    ByteView aad) {
+  if (absl::Status s = CheckSizes(key, nonce, ciphertext_and_tag, aad); !s.ok()) return s;
+  if (ciphertext_and_tag.size() < kGcmTagSize) {
+    return absl::InvalidArgumentError(
+        fmt::format("AES-256-GCM input must hold a {}-byte tag, got {} bytes", kGcmTagSize,
+                    ciphertext_and_tag.size()));
+  }
+  const ByteView ciphertext = ciphertext_and_tag.first(ciphertext_and_tag.size() - kGcmTagSize);
+  const ByteView tag = ciphertext_and_tag.last(kGcmTagSize);
+
+  absl::StatusOr<EVP_CIPHER_CTX*> keyed = ThreadCipher::Keyed(false, key, nonce);
+  if (!keyed.ok()) return keyed.status();
+  EVP_CIPHER_CTX* ctx = *keyed;
+
+  Bytes out(ciphertext.size());
+  int len = 0;
+  // The tag buffer is only read; OpenSSL's ctrl signature is not const-correct.
+  if (!AddAad(ctx, aad) ||
+      (!ciphertext.empty() && EVP_DecryptUpdate(ctx, out.data(), &len, ciphertext.data(),
+                                                static_cast<int>(ciphertext.size())) != 1) ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kGcmTagSize,
+                          const_cast<uint8_t*>(tag.data())) != 1) {
+    Cleanse(out);
+    ThreadCipher::Discard(false);
+    return OpenSslError("AES-256-GCM open");
+  }
+  int final_len = 0;
+  if (EVP_DecryptFinal_ex(ctx, out.data() + len, &final_len) != 1 ||
+      static_cast<size_t>(len + final_len) != ciphertext.size()) {
+    // The expected outcome for forged or corrupted input: not an OpenSSL fault to report.
+    ClearOpenSslErrors();
+    Cleanse(out);
+    return absl::DataLossError("authentication failed");
+  }
+  return out;
+}
+
+}  // namespace domicile::crypto
