@@ -1,0 +1,55 @@
+// Decider: the one place an access decision is made. Given who asks (principal), what they want
+// to do (action), to what (resource) and in which circumstances (context), it answers allow or
+// deny with a reason. Default deny: anything not explicitly allowed is refused. The built-in
+// ResidencyGuard implements it now; the Cedar policy engine replaces it behind this interface.
+//
+// Thread safety: Decide may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vault/classification.h"
+#include "vault/principal.h"
+
+namespace domicile::vault {
+
+enum class Action { kRead, kWrite, kDelete, kList };
+
+std::string_view ActionName(Action action);
+
+// What is being acted on. For a record: subject, key, classification and the site that holds
+// (or would hold) it. For a subject (registration, listing): key is empty.
+struct Resource {
+  enum class Kind { kRecord, kSubject };
+  Kind kind = Kind::kRecord;
+  std::string_view subject;
+  std::string_view key;
+  std::string_view jurisdiction;  // the subject's home jurisdiction
+  Classification classification = Classification::kProtected;
+  std::string_view site;
+};
+
+// The circumstances of a request.
+struct RequestContext {
+  std::string_view purpose;        // the Domicile-Purpose header, may be empty
+  std::string_view source_ip;      // the peer address
+  int64_t time = 0;                // seconds since the epoch
+};
+
+struct Decision {
+  bool allow = false;
+  std::string reason;                        // why, in words a caller can act on
+  std::vector<std::string> determining;      // ids of the rules or policies that decided
+};
+
+class Decider {
+ public:
+  virtual ~Decider() = default;
+  virtual Decision Decide(const Principal& principal, Action action, const Resource& resource,
+                          const RequestContext& context) const = 0;
+};
+
+}  // namespace domicile::vault

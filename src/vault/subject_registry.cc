@@ -1,0 +1,48 @@
+#include "vault/subject_registry.h"
+
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "util/errors.h"
+#include "util/status_macros.h"
+
+namespace domicile::vault {
+namespace {
+
+std::string SubjectKey(std::string_view id) { return fmt::format("s/{}", id); }
+
+}  // namespace
+
+SubjectRegistry::SubjectRegistry(std::unique_ptr<store::KvStore> meta, const Clock* clock)
+    : meta_(std::move(meta)), clock_(clock) {}
+
+absl::StatusOr<bool> SubjectRegistry::Register(std::string_view id,
+                                               std::string_view jurisdiction) {
+  std::lock_guard lock(register_mu_);
+  absl::StatusOr<std::string> existing = Jurisdiction(id);
+  if (existing.ok()) {
+    if (*existing == jurisdiction) return false;
+    return ConflictError(fmt::format(
+        "subject '{}' is registered in {}; a subject's home jurisdiction cannot change", id,
+        *existing));
+  }
+  if (!absl::IsNotFound(existing.status())) return existing.status();
+  nlohmann::json doc = {{"jurisdiction", jurisdiction},
+                        {"registered_at", clock_->NowUnixSeconds()}};
+  RETURN_IF_ERROR(meta_->Put(SubjectKey(id), doc.dump()));
+  return true;
+}
+
+absl::StatusOr<std::string> SubjectRegistry::Jurisdiction(std::string_view id) const {
+  absl::StatusOr<std::string> raw = meta_->Get(SubjectKey(id));
+  if (absl::IsNotFound(raw.status())) {
+    return absl::NotFoundError(fmt::format("subject '{}' is not registered", id));
+  }
+  RETURN_IF_ERROR(raw.status());
+  nlohmann::json doc = nlohmann::json::parse(*raw, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("jurisdiction") || !doc["jurisdiction"].is_string()) {
+    return absl::DataLossError(fmt::format("registration of subject '{}' is malformed", id));
+  }
+  return doc["jurisdiction"].get<std::string>();
+}
+
+}  // namespace domicile::vault

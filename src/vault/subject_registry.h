@@ -1,0 +1,35 @@
+// SubjectRegistry: who the node holds data about, and each one's home jurisdiction, fixed at
+// registration. Kept in the node's own metadata store under s/<subject> as JSON
+// {"jurisdiction": "US", "registered_at": <unix seconds>}.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "store/kv_store.h"
+#include "util/clock.h"
+
+namespace domicile::vault {
+
+class SubjectRegistry {
+ public:
+  SubjectRegistry(std::unique_ptr<store::KvStore> meta, const Clock* clock);
+
+  // Registers `id` in `jurisdiction`. Returns true if newly registered, false if it already was
+  // with the same jurisdiction; Conflict (error name "conflict") if it was with another.
+  absl::StatusOr<bool> Register(std::string_view id, std::string_view jurisdiction);
+
+  // The subject's home jurisdiction; NotFound if it is not registered.
+  absl::StatusOr<std::string> Jurisdiction(std::string_view id) const;
+
+ private:
+  std::unique_ptr<store::KvStore> meta_;
+  const Clock* clock_;
+  std::mutex register_mu_;  // serialises read-check-write of registrations
+};
+
+}  // namespace domicile::vault

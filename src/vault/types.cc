@@ -1,0 +1,47 @@
+// Names of the small enums of the vault's vocabulary.
+#include "vault/classification.h"
+#include "vault/principal.h"
+#include "vault/site.h"
+
+namespace domicile::vault {
+
+std::string_view SiteRoleName(SiteRole role) {
+  switch (role) {
+    case SiteRole::kPrimary:
+      return "primary";
+    case SiteRole::kBackup:
+      return "backup";
+    case SiteRole::kLegacy:
+      return "legacy";
+  }
+  return "primary";
+}
+
+std::optional<SiteRole> ParseSiteRole(std::string_view name) {
+  if (name == "primary") return SiteRole::kPrimary;
+  if (name == "backup") return SiteRole::kBackup;
+  if (name == "legacy") return SiteRole::kLegacy;
+  return std::nullopt;
+}
+
+std::string_view ClassificationName(Classification c) {
+  return c == Classification::kProtected ? "protected" : "public";
+}
+
+std::optional<Classification> ParseClassification(std::string_view name) {
+  if (name == "public") return Classification::kPublic;
+  if (name == "protected") return Classification::kProtected;
+  return std::nullopt;
+}
+
+std::string_view PrincipalTypeName(PrincipalType type) {
+  return type == PrincipalType::kService ? "Service" : "User";
+}
+
+std::optional<PrincipalType> ParsePrincipalType(std::string_view name) {
+  if (name == "User") return PrincipalType::kUser;
+  if (name == "Service") return PrincipalType::kService;
+  return std::nullopt;
+}
+
+}  // namespace domicile::vault

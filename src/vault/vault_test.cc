@@ -1,0 +1,204 @@
+#include "vault/vault.h"
+
+#include "gtest/gtest.h"
+#include "keys/file_keyring.h"
+#include "store/rocksdb_store.h"
+#include "util/errors.h"
+#include "util/status_matchers.h"
+#include "util/temp_dir.h"
+#include "vault/residency_guard.h"
+
+namespace domicile::vault {
+namespace {
+
+using ::domicile::testing::StatusIs;
+
+Principal Make(std::string id, std::string location, std::vector<std::string> roles) {
+  Principal p;
+  p.id = std::move(id);
+  p.entity = "usds";
+  p.location = std::move(location);
+  p.roles = std::move(roles);
+  return p;
+}
+
+class VaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open() {
+    vault_.reset();
+    std::vector<std::unique_ptr<SiteStore>> sites;
+    std::vector<Site> defs = {{"us-tx", "US", "oracle", SiteRole::kPrimary},
+                              {"us-backup", "US", "oracle", SiteRole::kBackup},
+                              {"us-va", "US", "self", SiteRole::kLegacy},
+                              {"sg", "SG", "self", SiteRole::kPrimary}};
+    for (const Site& s : defs) {
+      auto kv = store::OpenRocksDbStore(dir_ / ("sites/" + s.id));
+      ASSERT_OK(kv.status());
+      sites.push_back(std::make_unique<SiteStore>(s, std::move(*kv)));
+    }
+    auto meta = store::OpenRocksDbStore(dir_ / "meta");
+    ASSERT_OK(meta.status());
+    crypto::SecretBytes master(32);
+    auto ring = keys::FileKeyring::Open(dir_ / "keyring", std::move(master));
+    ASSERT_OK(ring.status());
+    ResidencyRules rules;
+    rules.AllowPrimary("US", "us-tx");
+    rules.AllowBackup("US", "us-backup");
+    rules.AllowPrimary("SG", "sg");
+    auto vault = Vault::Create(std::move(sites), std::move(*meta), std::move(rules),
+                               std::move(*ring), std::make_unique<ResidencyGuard>(), &clock_);
+    ASSERT_OK(vault.status());
+    vault_ = std::move(*vault);
+  }
+
+  Caller As(const Principal& p) { return Caller{&p, {}}; }
+
+  testing::TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<Vault> vault_;
+  Principal writer_ = Make("svc-app", "US", {"writer"});
+  Principal us_engineer_ = Make("bob", "US", {"engineer"});
+  Principal cn_engineer_ = Make("li", "CN", {"engineer"});
+  Principal cn_admin_ = Make("admin", "CN", {"admin"});
+};
+
+TEST_F(VaultTest, WriteThenReadInJurisdiction) {
+  ASSERT_OK_AND_ASSIGN(bool created, vault_->RegisterSubject(As(writer_), "u1", "US"));
+  EXPECT_TRUE(created);
+  PutRequest put{"u1", "email", Classification::kProtected, "", "u1@example.com"};
+  ASSERT_OK_AND_ASSIGN(WriteResult w, vault_->Put(As(writer_), put));
+  EXPECT_EQ(w.site, "us-tx");
+  EXPECT_EQ(w.version, 1u);
+  EXPECT_TRUE(w.created);
+  ASSERT_OK_AND_ASSIGN(ReadResult r, vault_->Get(As(us_engineer_), "u1", "email"));
+  EXPECT_EQ(r.value, "u1@example.com");
+  EXPECT_EQ(r.site, "us-tx");
+  EXPECT_EQ(r.version, 1u);
+}
+
+TEST_F(VaultTest, VersionsIncreaseAndSurviveReopen) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  PutRequest put{"u1", "k", Classification::kProtected, "", "one"};
+  ASSERT_OK(vault_->Put(As(writer_), put).status());
+  put.value = "two";
+  ASSERT_OK_AND_ASSIGN(WriteResult w, vault_->Put(As(writer_), put));
+  EXPECT_EQ(w.version, 2u);
+  EXPECT_FALSE(w.created);
+  Open();
+  ASSERT_OK_AND_ASSIGN(ReadResult r, vault_->Get(As(us_engineer_), "u1", "k"));
+  EXPECT_EQ(r.value, "two");
+  EXPECT_EQ(r.version, 2u);
+}
+
+TEST_F(VaultTest, ProtectedDataIsRefusedAbroadWhateverTheRole) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "k", Classification::kProtected, "", "v"}).status());
+  for (const Principal* p : {&cn_engineer_, &cn_admin_}) {
+    absl::StatusOr<ReadResult> r = vault_->Get(As(*p), "u1", "k");
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kPermissionDenied)) << p->id;
+    EXPECT_EQ(ErrorCodeOf(r.status()), "denied");
+    EXPECT_THAT(vault_->List(As(*p), "u1"), StatusIs(absl::StatusCode::kPermissionDenied));
+  }
+  // The existence of a record is not revealed abroad either.
+  EXPECT_THAT(vault_->Get(As(cn_engineer_), "u1", "absent"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(vault_->Get(As(us_engineer_), "u1", "absent"),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(VaultTest, PublicDataIsReadableByAnyone) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  ASSERT_OK(
+      vault_->Put(As(writer_), {"u1", "handle", Classification::kPublic, "", "@u1"}).status());
+  ASSERT_OK_AND_ASSIGN(ReadResult r, vault_->Get(As(cn_engineer_), "u1", "handle"));
+  EXPECT_EQ(r.value, "@u1");
+  EXPECT_EQ(r.classification, Classification::kPublic);
+}
+
+TEST_F(VaultTest, WritesNeedTheWriterRole) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  EXPECT_THAT(vault_->Put(As(us_engineer_), {"u1", "k", Classification::kPublic, "", "v"}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(vault_->RegisterSubject(As(us_engineer_), "u2", "US"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(VaultTest, ResidencyViolationsWriteNothing) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  for (std::string_view site : {"sg", "us-va", "us-backup"}) {
+    absl::StatusOr<WriteResult> w =
+        vault_->Put(As(writer_), {"u1", "k", Classification::kProtected, site, "v"});
+    EXPECT_EQ(ErrorCodeOf(w.status()), "residency_violation") << site << ": " << w.status();
+  }
+  EXPECT_THAT(vault_->Put(As(writer_), {"u1", "k", Classification::kProtected, "nowhere", "v"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(vault_->Get(As(us_engineer_), "u1", "k"), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(auto list, vault_->List(As(us_engineer_), "u1"));
+  EXPECT_TRUE(list.empty());
+}
+
+TEST_F(VaultTest, SubjectJurisdictionIsFixed) {
+  ASSERT_OK_AND_ASSIGN(bool first, vault_->RegisterSubject(As(writer_), "u1", "US"));
+  ASSERT_OK_AND_ASSIGN(bool again, vault_->RegisterSubject(As(writer_), "u1", "US"));
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(again);
+  absl::StatusOr<bool> moved = vault_->RegisterSubject(As(writer_), "u1", "SG");
+  EXPECT_EQ(ErrorCodeOf(moved.status()), "conflict");
+  EXPECT_THAT(vault_->RegisterSubject(As(writer_), "u2", "ZZ"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(vault_->RegisterSubject(As(writer_), "u/3", "US"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(vault_->RegisterSubject(As(writer_), "u3", "us"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(VaultTest, UnknownSubjectIsNotFound) {
+  EXPECT_THAT(vault_->Get(As(us_engineer_), "ghost", "k"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(vault_->Put(As(writer_), {"ghost", "k", Classification::kPublic, "", "v"}),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(VaultTest, DeleteAndList) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "a", Classification::kProtected, "", "1"}).status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "b", Classification::kPublic, "", "2"}).status());
+  ASSERT_OK_AND_ASSIGN(auto list, vault_->List(As(us_engineer_), "u1"));
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].key, "a");
+  EXPECT_EQ(list[0].classification, Classification::kProtected);
+  EXPECT_EQ(list[1].key, "b");
+  EXPECT_THAT(vault_->Delete(As(us_engineer_), "u1", "a"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK(vault_->Delete(As(writer_), "u1", "a"));
+  EXPECT_THAT(vault_->Get(As(us_engineer_), "u1", "a"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(vault_->Delete(As(writer_), "u1", "a"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(VaultTest, ValueLimitIsEnforced) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  std::string big((1 << 20) + 1, 'x');
+  absl::StatusOr<WriteResult> w =
+      vault_->Put(As(writer_), {"u1", "k", Classification::kProtected, "", big});
+  EXPECT_EQ(ErrorCodeOf(w.status()), "too_large");
+}
+
+TEST_F(VaultTest, EachSubjectHasItsOwnDataKey) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u2", "US").status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "k", Classification::kProtected, "", "v"}).status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u2", "k", Classification::kProtected, "", "v"}).status());
+  // Open the site store directly: the wrapped data keys differ and name the site's KEK.
+  vault_.reset();
+  ASSERT_OK_AND_ASSIGN(auto kv, store::OpenRocksDbStore(dir_ / "sites/us-tx"));
+  SiteStore site({"us-tx", "US", "oracle", SiteRole::kPrimary}, std::move(kv));
+  ASSERT_OK_AND_ASSIGN(auto k1, site.GetDataKey("u1"));
+  ASSERT_OK_AND_ASSIGN(auto k2, site.GetDataKey("u2"));
+  ASSERT_TRUE(k1.has_value() && k2.has_value());
+  EXPECT_EQ(k1->kek_id, "site/us-tx/US");
+  EXPECT_NE(k1->wrapped, k2->wrapped);
+}
+
+}  // namespace
+}  // namespace domicile::vault
