@@ -1,0 +1,228 @@
+#include "store/rocksdb_store.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "fmt/core.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/status.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace domicile::store {
+namespace {
+
+constexpr size_t kWriteBufferBytes = 32 << 20;
+constexpr int kMaxWriteBuffers = 2;
+constexpr int kBloomBitsPerKey = 10;
+
+// The one place where a RocksDB status becomes an absl::Status.
+absl::Status FromRocksDb(const rocksdb::Status& s) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string message = fmt::format("rocksdb: {}", s.ToString());
+  switch (s.code()) {
+    case rocksdb::Status::kNotFound:
+      return absl::NotFoundError(message);
+    case rocksdb::Status::kCorruption:
+      return absl::DataLossError(message);
+    case rocksdb::Status::kNotSupported:
+      return absl::UnimplementedError(message);
+    case rocksdb::Status::kInvalidArgument:
+      return absl::InvalidArgumentError(message);
+    case rocksdb::Status::kIOError:
+      if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
+      // RocksDB reports a LOCK file held by another store only through the message: "lock
+      // hold by current process" within this process, "While lock file: ..." (EAGAIN from
+      // fcntl) across processes.
+      if (message.find("lock hold by current process") != std::string::npos ||
+          message.find("While lock file") != std::string::npos) {
+        return absl::UnavailableError(message);
+      }
+      return absl::InternalError(message);
+    case rocksdb::Status::kBusy:
+    case rocksdb::Status::kTimedOut:
+    case rocksdb::Status::kTryAgain:
+    case rocksdb::Status::kShutdownInProgress:
+      return absl::UnavailableError(message);
+    case rocksdb::Status::kAborted:
+      return absl::AbortedError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+absl::Status CheckKey(std::string_view key) {
+  if (key.empty()) return absl::InvalidArgumentError("store: empty key");
+  return absl::OkStatus();
+}
+
+// The smallest key greater than every key starting with `prefix`, or "" when there is none
+// (`prefix` empty or made only of 0xff bytes), meaning "no upper bound".
+std::string PrefixSuccessor(std::string_view prefix) {
+  std::string bound(prefix);
+  while (!bound.empty() && static_cast<uint8_t>(bound.back()) == 0xff) bound.pop_back();
+  if (!bound.empty()) bound.back() = static_cast<char>(static_cast<uint8_t>(bound.back()) + 1);
+  return bound;
+}
+
+absl::StatusOr<std::string> GetAt(rocksdb::DB* db, const rocksdb::Snapshot* snapshot,
+                                  std::string_view key) {
+  if (absl::Status s = CheckKey(key); !s.ok()) return s;
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot;
+  std::string value;
+  rocksdb::Status s = db->Get(read_options, ToSlice(key), &value);
+  if (!s.ok()) return FromRocksDb(s);
+  return value;
+}
+
+// Visits the keys starting with `prefix` as of `snapshot` (the iterator's own implicit
+// snapshot when null).
+absl::Status ScanAt(rocksdb::DB* db, const rocksdb::Snapshot* snapshot, std::string_view prefix,
+                    const ScanFn& fn) {
+  const std::string upper = PrefixSuccessor(prefix);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot;
+  if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options));
+  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+    if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+  }
+  return FromRocksDb(it->status());
+}
+
+class RocksDbSnapshot : public Snapshot {
+ public:
+  RocksDbSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* snapshot)
+      : db_(db), snapshot_(snapshot) {}
+  ~RocksDbSnapshot() override { db_->ReleaseSnapshot(snapshot_); }
+  RocksDbSnapshot(const RocksDbSnapshot&) = delete;
+  RocksDbSnapshot& operator=(const RocksDbSnapshot&) = delete;
+
+  absl::StatusOr<std::string> Get(std::string_view key) const override {
+    return GetAt(db_, snapshot_, key);
+  }
+  absl::Status Scan(std::string_view prefix, const ScanFn& fn) const override {
+    return ScanAt(db_, snapshot_, prefix, fn);
+  }
+
+ private:
+  rocksdb::DB* const db_;
+  const rocksdb::Snapshot* const snapshot_;
+};
+
+class RocksDbStore : public KvStore {
+ public:
+  RocksDbStore(std::unique_ptr<rocksdb::DB> db, bool sync_writes) : db_(std::move(db)) {
+    write_options_.sync = sync_writes;
+  }
+  ~RocksDbStore() override {
+    // Close flushes nothing we depend on (the WAL already holds every acknowledged write);
+    // its status has nowhere to go from a destructor.
+    db_->Close().PermitUncheckedError();
+  }
+  RocksDbStore(const RocksDbStore&) = delete;
+  RocksDbStore& operator=(const RocksDbStore&) = delete;
+
+  absl::StatusOr<std::string> Get(std::string_view key) const override {
+    return GetAt(db_.get(), nullptr, key);
+  }
+
+  absl::Status Put(std::string_view key, std::string_view value) override {
+    if (absl::Status s = CheckKey(key); !s.ok()) return s;
+    return FromRocksDb(db_->Put(write_options_, ToSlice(key), ToSlice(value)));
+  }
+
+  absl::Status Delete(std::string_view key) override {
+    if (absl::Status s = CheckKey(key); !s.ok()) return s;
+    return FromRocksDb(db_->Delete(write_options_, ToSlice(key)));
+  }
+
+  absl::Status Write(const WriteBatch& batch) override {
+    if (batch.empty()) return absl::OkStatus();
+    rocksdb::WriteBatch rocks_batch;
+    for (const WriteBatch::Op& op : batch.ops()) {
+      if (absl::Status s = CheckKey(op.key); !s.ok()) return s;
+      rocksdb::Status s = op.type == WriteBatch::OpType::kPut
+                              ? rocks_batch.Put(ToSlice(op.key), ToSlice(op.value))
+                              : rocks_batch.Delete(ToSlice(op.key));
+      if (!s.ok()) return FromRocksDb(s);
+    }
+    return FromRocksDb(db_->Write(write_options_, &rocks_batch));
+  }
+
+  absl::Status Scan(std::string_view prefix, const ScanFn& fn) const override {
+    return ScanAt(db_.get(), nullptr, prefix, fn);
+  }
+
+  absl::StatusOr<std::unique_ptr<Snapshot>> GetSnapshot() const override {
+    const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+    if (snapshot == nullptr) return absl::InternalError("rocksdb: GetSnapshot returned null");
+    return std::make_unique<RocksDbSnapshot>(db_.get(), snapshot);
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::WriteOptions write_options_;
+};
+
+rocksdb::Options MakeOptions(const RocksDbOptions& options) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Point gets dominate: a whole-key bloom filter lets most misses skip the disk, and keeping
+  // index and filter blocks in the block cache bounds their memory by the cache's capacity.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+  table.whole_key_filtering = true;
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+
+  rocksdb::Options rocks;
+  rocks.create_if_missing = options.create_if_missing;
+  rocks.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Values are ciphertext: compression would cost CPU and save nothing.
+  rocks.compression = rocksdb::kNoCompression;
+  rocks.bottommost_compression = rocksdb::kDisableCompressionOption;
+  rocks.write_buffer_size = kWriteBufferBytes;
+  rocks.max_write_buffer_number = kMaxWriteBuffers;
+  rocks.level_compaction_dynamic_level_bytes = true;
+  rocks.max_background_jobs = 2;
+  rocks.bytes_per_sync = 1 << 20;
+  // RocksDB's own LOG files: enough to diagnose, bounded on disk.
+  rocks.keep_log_file_num = 3;
+  rocks.max_log_file_size = 4 << 20;
+  return rocks;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbStore(const std::filesystem::path& dir,
+                                                          const RocksDbOptions& options) {
+  // RocksDB reports a missing database as InvalidArgument; callers are promised NotFound.
+  std::error_code ec;
+  if (!options.create_if_missing && !std::filesystem::exists(dir / "CURRENT", ec)) {
+    return absl::NotFoundError(fmt::format("store: no database in {}", dir.string()));
+  }
+  // RocksDB creates only the last component of the path.
+  if (options.create_if_missing && !std::filesystem::create_directories(dir, ec) && ec) {
+    return absl::InternalError(
+        fmt::format("store: cannot create {}: {}", dir.string(), ec.message()));
+  }
+  rocksdb::DB* raw_db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(MakeOptions(options), dir.string(), &raw_db);
+  if (!s.ok()) return FromRocksDb(s);
+  return std::make_unique<RocksDbStore>(std::unique_ptr<rocksdb::DB>(raw_db), options.sync_writes);
+}
+
+}  // namespace domicile::store
