@@ -132,6 +132,11 @@ absl::StatusOr<bool> Vault::RegisterSubject(const Caller& caller, std::string_vi
   Resource resource{Resource::Kind::kSubject, id, "", jurisdiction, Classification::kProtected,
                     ""};
   RETURN_IF_ERROR(Authorize(caller, Action::kWrite, resource));
+  // A subject's home jurisdiction never changes: say so before anything else.
+  if (absl::StatusOr<std::string> existing = subjects_.Jurisdiction(id);
+      existing.ok() && *existing != jurisdiction) {
+    return subjects_.Register(id, jurisdiction);  // reports the conflict
+  }
   if (rules_.PrimarySites(jurisdiction).empty()) {
     return ResidencyViolationError(
         fmt::format("no site is allowed to hold data of jurisdiction {}", jurisdiction));

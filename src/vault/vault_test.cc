@@ -146,6 +146,8 @@ TEST_F(VaultTest, SubjectJurisdictionIsFixed) {
   EXPECT_FALSE(again);
   absl::StatusOr<bool> moved = vault_->RegisterSubject(As(writer_), "u1", "SG");
   EXPECT_EQ(ErrorCodeOf(moved.status()), "conflict");
+  // Conflict wins over "no site for that jurisdiction".
+  EXPECT_EQ(ErrorCodeOf(vault_->RegisterSubject(As(writer_), "u1", "ZZ").status()), "conflict");
   EXPECT_THAT(vault_->RegisterSubject(As(writer_), "u2", "ZZ"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(vault_->RegisterSubject(As(writer_), "u/3", "US"),

@@ -1,0 +1,414 @@
+#include "cli/config.h"
+
+#include <charconv>
+#include <set>
+
+#include "fmt/format.h"
+#include "toml++/toml.h"
+#include "util/encoding.h"
+#include "util/file.h"
+#include "util/status_macros.h"
+#include "vault/names.h"
+
+namespace domicile::cli {
+namespace {
+
+// Collects problems while walking the TOML tree.
+class Checker {
+ public:
+  explicit Checker(std::string_view file) : file_(file) {}
+
+  void Problem(const toml::node* node, std::string message) {
+    ConfigProblem p{file_, 0, 0, std::move(message)};
+    if (node != nullptr) {
+      p.line = static_cast<int>(node->source().begin.line);
+      p.column = static_cast<int>(node->source().begin.column);
+    }
+    problems_.push_back(std::move(p));
+  }
+
+  // Reports keys of `table` that are not in `known`.
+  void OnlyKeys(const toml::table& table, std::string_view where,
+                std::initializer_list<std::string_view> known) {
+    for (const auto& [key, node] : table) {
+      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+        Problem(&node, fmt::format("unknown key '{}' in {}", std::string(key.str()), where));
+      }
+    }
+  }
+
+  bool String(const toml::table& table, std::string_view key, std::string& out,
+              bool required, std::string_view where) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) {
+      if (required) Problem(&table, fmt::format("{} needs '{}'", where, key));
+      return false;
+    }
+    if (!node->is_string()) {
+      Problem(node, fmt::format("'{}' in {} must be a string", key, where));
+      return false;
+    }
+    out = node->as_string()->get();
+    return true;
+  }
+
+  bool Integer(const toml::table& table, std::string_view key, int64_t min, int64_t max,
+               int64_t& out, std::string_view where) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return false;
+    if (!node->is_integer()) {
+      Problem(node, fmt::format("'{}' in {} must be an integer", key, where));
+      return false;
+    }
+    int64_t v = node->as_integer()->get();
+    if (v < min || v > max) {
+      Problem(node, fmt::format("'{}' in {} must be between {} and {}", key, where, min, max));
+      return false;
+    }
+    out = v;
+    return true;
+  }
+
+  bool Bool(const toml::table& table, std::string_view key, bool& out, std::string_view where) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return false;
+    if (!node->is_boolean()) {
+      Problem(node, fmt::format("'{}' in {} must be true or false", key, where));
+      return false;
+    }
+    out = node->as_boolean()->get();
+    return true;
+  }
+
+  bool StringArray(const toml::table& table, std::string_view key, std::vector<std::string>& out,
+                   std::string_view where) {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return false;
+    const toml::array* array = node->as_array();
+    if (array == nullptr) {
+      Problem(node, fmt::format("'{}' in {} must be an array of strings", key, where));
+      return false;
+    }
+    bool ok = true;
+    for (const toml::node& item : *array) {
+      if (!item.is_string()) {
+        Problem(&item, fmt::format("'{}' in {} must contain only strings", key, where));
+        ok = false;
+        continue;
+      }
+      out.push_back(item.as_string()->get());
+    }
+    return ok;
+  }
+
+  // Reports `status` (a validation error) at `node`.
+  void Check(const toml::node* node, const absl::Status& status) {
+    if (!status.ok()) Problem(node, std::string(status.message()));
+  }
+
+  std::vector<ConfigProblem> TakeProblems() { return std::move(problems_); }
+
+ private:
+  std::string file_;
+  std::vector<ConfigProblem> problems_;
+};
+
+void ParseNode(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("node");
+  if (node == nullptr) return;
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return c.Problem(node, "[node] must be a table");
+  c.OnlyKeys(*t, "[node]", {"listen", "data_dir", "threads"});
+  if (c.String(*t, "listen", config.listen, false, "[node]")) {
+    std::string host;
+    uint16_t port;
+    c.Check(t->get("listen"), SplitHostPort(config.listen, host, port));
+  }
+  std::string data_dir;
+  if (c.String(*t, "data_dir", data_dir, false, "[node]")) {
+    if (data_dir.empty()) c.Problem(t->get("data_dir"), "'data_dir' must not be empty");
+    config.data_dir = data_dir;
+  }
+  int64_t threads;
+  if (c.Integer(*t, "threads", 0, 256, threads, "[node]")) config.threads = int(threads);
+}
+
+void ParseKeys(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("keys");
+  if (node == nullptr) return;
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return c.Problem(node, "[keys] must be a table");
+  c.OnlyKeys(*t, "[keys]", {"provider", "master_key_file", "keyring", "create_master_key"});
+  std::string provider;
+  if (c.String(*t, "provider", provider, false, "[keys]") && provider != "file") {
+    c.Problem(t->get("provider"), "[keys] provider must be \"file\"");
+  }
+  std::string path;
+  if (c.String(*t, "master_key_file", path, false, "[keys]")) config.master_key_file = path;
+  if (c.String(*t, "keyring", path, false, "[keys]")) config.keyring_file = path;
+  c.Bool(*t, "create_master_key", config.create_master_key, "[keys]");
+}
+
+void ParseLimits(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("limits");
+  if (node == nullptr) return;
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return c.Problem(node, "[limits] must be a table");
+  c.OnlyKeys(*t, "[limits]", {"max_body_bytes", "max_header_bytes", "read_timeout_ms"});
+  int64_t v;
+  if (c.Integer(*t, "max_body_bytes", 1, int64_t(64) << 20, v, "[limits]")) config.max_body_bytes = v;
+  if (c.Integer(*t, "max_header_bytes", 1024, 1 << 20, v, "[limits]")) config.max_header_bytes = v;
+  if (c.Integer(*t, "read_timeout_ms", 10, 3'600'000, v, "[limits]")) config.read_timeout_ms = v;
+}
+
+void ParseTls(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("tls");
+  if (node == nullptr) return;
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return c.Problem(node, "[tls] must be a table");
+  c.OnlyKeys(*t, "[tls]", {"cert", "key", "client_ca"});
+  bool cert = c.String(*t, "cert", config.tls.cert, true, "[tls]");
+  bool key = c.String(*t, "key", config.tls.key, true, "[tls]");
+  c.String(*t, "client_ca", config.tls.client_ca, false, "[tls]");
+  for (auto [name, path, present] : {std::tuple{"cert", &config.tls.cert, cert},
+                                     std::tuple{"key", &config.tls.key, key},
+                                     std::tuple{"client_ca", &config.tls.client_ca,
+                                                !config.tls.client_ca.empty()}}) {
+    std::error_code ec;
+    if (present && !std::filesystem::exists(*path, ec)) {
+      c.Problem(t->get(name), fmt::format("[tls] {} file '{}' does not exist", name, *path));
+    }
+  }
+}
+
+void ParseSites(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("sites");
+  if (node == nullptr) return c.Problem(nullptr, "no [[sites]]: at least one site is needed");
+  const toml::array* sites = node->as_array();
+  if (sites == nullptr) return c.Problem(node, "'sites' must be an array of tables [[sites]]");
+  std::set<std::string> ids;
+  for (const toml::node& item : *sites) {
+    const toml::table* t = item.as_table();
+    if (t == nullptr) {
+      c.Problem(&item, "each [[sites]] entry must be a table");
+      continue;
+    }
+    c.OnlyKeys(*t, "[[sites]]", {"id", "jurisdiction", "operator", "role", "backend"});
+    SiteConfig s;
+    if (c.String(*t, "id", s.site.id, true, "[[sites]]")) {
+      c.Check(t->get("id"), vault::ValidateId("site id", s.site.id));
+      if (!ids.insert(s.site.id).second) {
+        c.Problem(t->get("id"), fmt::format("site '{}' is defined twice", s.site.id));
+      }
+    }
+    if (c.String(*t, "jurisdiction", s.site.jurisdiction, true, "[[sites]]")) {
+      c.Check(t->get("jurisdiction"), vault::ValidateJurisdiction(s.site.jurisdiction));
+    }
+    if (c.String(*t, "operator", s.site.operator_name, true, "[[sites]]") &&
+        s.site.operator_name.empty()) {
+      c.Problem(t->get("operator"), "'operator' must not be empty");
+    }
+    std::string role;
+    if (c.String(*t, "role", role, true, "[[sites]]")) {
+      std::optional<vault::SiteRole> r = vault::ParseSiteRole(role);
+      if (!r.has_value()) {
+        c.Problem(t->get("role"), "'role' must be \"primary\", \"backup\" or \"legacy\"");
+      } else {
+        s.site.role = *r;
+      }
+    }
+    if (c.String(*t, "backend", s.backend, false, "[[sites]]") && s.backend != "rocksdb") {
+      c.Problem(t->get("backend"), "'backend' must be \"rocksdb\"");
+    }
+    config.sites.push_back(std::move(s));
+  }
+}
+
+const SiteConfig* FindSite(const Config& config, std::string_view id) {
+  for (const SiteConfig& s : config.sites) {
+    if (s.site.id == id) return &s;
+  }
+  return nullptr;
+}
+
+void ParseResidency(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("residency");
+  if (node == nullptr) {
+    return c.Problem(nullptr, "no [residency.<jurisdiction>] rules: data could go nowhere");
+  }
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return c.Problem(node, "[residency] must be a table of jurisdictions");
+  for (const auto& [key, rule_node] : *t) {
+    std::string j(key.str());
+    std::string where = fmt::format("[residency.{}]", j);
+    c.Check(&rule_node, vault::ValidateJurisdiction(j));
+    const toml::table* rule = rule_node.as_table();
+    if (rule == nullptr) {
+      c.Problem(&rule_node, fmt::format("{} must be a table", where));
+      continue;
+    }
+    c.OnlyKeys(*rule, where, {"primary", "backup"});
+    for (bool primary : {true, false}) {
+      std::string_view field = primary ? "primary" : "backup";
+      std::vector<std::string> ids;
+      c.StringArray(*rule, field, ids, where);
+      const toml::array* array = rule->get(field) ? rule->get(field)->as_array() : nullptr;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        const toml::node* at = array != nullptr && i < array->size() ? array->get(i) : &rule_node;
+        const SiteConfig* site = FindSite(config, ids[i]);
+        if (site == nullptr) {
+          c.Problem(at, fmt::format("{} names unknown site '{}'", where, ids[i]));
+          continue;
+        }
+        vault::SiteRole want = primary ? vault::SiteRole::kPrimary : vault::SiteRole::kBackup;
+        if (site->site.role != want) {
+          c.Problem(at, fmt::format("{} lists '{}' as {} but that site's role is {}", where,
+                                    ids[i], field, vault::SiteRoleName(site->site.role)));
+          continue;
+        }
+        if (primary) {
+          config.residency.AllowPrimary(j, ids[i]);
+        } else {
+          config.residency.AllowBackup(j, ids[i]);
+        }
+      }
+    }
+  }
+}
+
+void ParsePrincipals(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("principals");
+  if (node == nullptr) return c.Problem(nullptr, "no [[principals]]: nobody could authenticate");
+  const toml::array* principals = node->as_array();
+  if (principals == nullptr) {
+    return c.Problem(node, "'principals' must be an array of tables [[principals]]");
+  }
+  std::set<std::string> ids;
+  std::set<std::string> hashes;
+  constexpr std::string_view kWhere = "[[principals]]";
+  for (const toml::node& item : *principals) {
+    const toml::table* t = item.as_table();
+    if (t == nullptr) {
+      c.Problem(&item, "each [[principals]] entry must be a table");
+      continue;
+    }
+    c.OnlyKeys(*t, kWhere,
+               {"id", "type", "entity", "location", "roles", "team", "token_sha256"});
+    PrincipalConfig p;
+    vault::Principal& pr = p.principal;
+    if (c.String(*t, "id", pr.id, true, kWhere)) {
+      c.Check(t->get("id"), vault::ValidateId("principal id", pr.id));
+      if (!ids.insert(pr.id).second) {
+        c.Problem(t->get("id"), fmt::format("principal '{}' is defined twice", pr.id));
+      }
+    }
+    std::string type;
+    if (c.String(*t, "type", type, true, kWhere)) {
+      std::optional<vault::PrincipalType> ty = vault::ParsePrincipalType(type);
+      if (!ty.has_value()) {
+        c.Problem(t->get("type"), "'type' must be \"User\" or \"Service\"");
+      } else {
+        pr.type = *ty;
+      }
+    }
+    c.String(*t, "entity", pr.entity, true, kWhere);
+    if (c.String(*t, "location", pr.location, true, kWhere)) {
+      c.Check(t->get("location"), vault::ValidateJurisdiction(pr.location));
+    }
+    c.StringArray(*t, "roles", pr.roles, kWhere);
+    c.String(*t, "team", pr.team, false, kWhere);
+    std::string hash;
+    if (c.String(*t, "token_sha256", hash, true, kWhere)) {
+      std::optional<Bytes> raw = HexDecode(hash);
+      if (!raw.has_value() || raw->size() != 32) {
+        c.Problem(t->get("token_sha256"),
+                  "'token_sha256' must be 64 hex digits: the SHA-256 of the token, never the "
+                  "token itself (printf %s TOKEN | sha256sum)");
+      } else {
+        std::copy(raw->begin(), raw->end(), p.token_sha256.begin());
+        if (!hashes.insert(HexEncode(*raw)).second) {
+          c.Problem(t->get("token_sha256"),
+                    fmt::format("principal '{}' shares its token with another principal", pr.id));
+        }
+      }
+    }
+    config.principals.push_back(std::move(p));
+  }
+}
+
+}  // namespace
+
+std::string ConfigProblem::ToString() const {
+  if (line == 0) return fmt::format("{}: {}", file, message);
+  return fmt::format("{}:{}:{}: {}", file, line, column, message);
+}
+
+absl::Status SplitHostPort(std::string_view listen, std::string& host, uint16_t& port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == listen.size()) {
+    return absl::InvalidArgumentError(
+        fmt::format("listen address '{}' must be HOST:PORT, e.g. 127.0.0.1:8080", listen));
+  }
+  std::string_view h = listen.substr(0, colon);
+  std::string_view p = listen.substr(colon + 1);
+  if (h.front() == '[') {
+    if (h.back() != ']' || h.size() < 3) {
+      return absl::InvalidArgumentError(fmt::format("listen address '{}' is malformed", listen));
+    }
+    h = h.substr(1, h.size() - 2);
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || end != p.data() + p.size() || value > 65535) {
+    return absl::InvalidArgumentError(
+        fmt::format("port in listen address '{}' must be 0..65535", listen));
+  }
+  host = std::string(h);
+  port = static_cast<uint16_t>(value);
+  return absl::OkStatus();
+}
+
+ParsedConfig ParseConfig(std::string_view text, std::string_view file) {
+  ParsedConfig out;
+  Checker c(file);
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& err) {
+    out.problems.push_back({std::string(file), static_cast<int>(err.source().begin.line),
+                            static_cast<int>(err.source().begin.column),
+                            std::string(err.description())});
+    return out;
+  }
+  c.OnlyKeys(root, "the configuration",
+             {"node", "keys", "limits", "tls", "sites", "residency", "principals"});
+  ParseNode(c, root, out.config);
+  ParseKeys(c, root, out.config);
+  ParseLimits(c, root, out.config);
+  ParseTls(c, root, out.config);
+  ParseSites(c, root, out.config);
+  ParseResidency(c, root, out.config);
+  ParsePrincipals(c, root, out.config);
+  out.problems = c.TakeProblems();
+  return out;
+}
+
+absl::StatusOr<Config> LoadConfig(const std::filesystem::path& path) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("cannot read configuration: {}", std::string(text.status().message())));
+  }
+  ParsedConfig parsed = ParseConfig(*text, path.string());
+  if (!parsed.problems.empty()) {
+    std::string all;
+    for (const ConfigProblem& p : parsed.problems) {
+      if (!all.empty()) all += "\n";
+      all += p.ToString();
+    }
+    return absl::InvalidArgumentError(all);
+  }
+  return std::move(parsed.config);
+}
+
+}  // namespace domicile::cli

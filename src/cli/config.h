@@ -1,0 +1,72 @@
+// The node's configuration, read from TOML. Every problem found is reported with its file,
+// line and column, all at once (so `domicile check-config` shows them all). The schema is in
+// docs/configuration.md; examples/texas/domicile.toml is a complete example.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "vault/principal.h"
+#include "vault/residency_rules.h"
+#include "vault/site.h"
+
+namespace domicile::cli {
+
+struct SiteConfig {
+  vault::Site site;
+  std::string backend = "rocksdb";  // the only backend for now
+};
+
+struct PrincipalConfig {
+  vault::Principal principal;
+  std::array<uint8_t, 32> token_sha256{};
+};
+
+struct TlsConfig {
+  std::string cert, key, client_ca;
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT
+  std::filesystem::path data_dir = "domicile-data";
+  int threads = 0;  // 0 = one per core
+  // Keys: the file keyring and its master key (DOMICILE_MASTER_KEY overrides the file).
+  std::filesystem::path master_key_file;  // default <data_dir>/master.key
+  std::filesystem::path keyring_file;     // default <data_dir>/keyring
+  bool create_master_key = false;         // create the master key file if absent (demos)
+  // Limits.
+  uint64_t max_body_bytes = 1 << 20;
+  uint64_t max_header_bytes = 16 << 10;
+  uint64_t read_timeout_ms = 30000;
+  TlsConfig tls;
+  std::vector<SiteConfig> sites;
+  vault::ResidencyRules residency;
+  std::vector<PrincipalConfig> principals;
+};
+
+struct ConfigProblem {
+  std::string file;
+  int line = 0;    // 1-based; 0 when the problem has no single place
+  int column = 0;  // 1-based; 0 when unknown
+  std::string message;
+  std::string ToString() const;  // "file:line:column: message"
+};
+
+// Parses `text` (named `file` in problems). Returns the config only if there are no problems.
+struct ParsedConfig {
+  Config config;
+  std::vector<ConfigProblem> problems;
+};
+ParsedConfig ParseConfig(std::string_view text, std::string_view file);
+
+// Reads and parses `path`. InvalidArgument listing every problem, one per line.
+absl::StatusOr<Config> LoadConfig(const std::filesystem::path& path);
+
+// Splits "HOST:PORT" ("[::1]:8080" for IPv6). InvalidArgument if malformed.
+absl::Status SplitHostPort(std::string_view listen, std::string& host, uint16_t& port);
+
+}  // namespace domicile::cli

@@ -1,0 +1,154 @@
+#include "cli/config.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "util/file.h"
+#include "util/status_matchers.h"
+
+namespace domicile::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kHash[] = "4e7b8e5e5bbf8dc8a4de03bbb1f5ab08c2fb18e0e6f0c0ee77e3ff6b4ac3e8a1";
+
+std::string Minimal(std::string extra = "") {
+  return std::string(R"([[sites]]
+id = "us-1"
+jurisdiction = "US"
+operator = "oracle"
+role = "primary"
+
+[residency.US]
+primary = ["us-1"]
+
+[[principals]]
+id = "svc"
+type = "Service"
+entity = "usds"
+location = "US"
+roles = ["writer"]
+token_sha256 = ")") + kHash + "\"\n" + extra;
+}
+
+// The problem messages, as "line: message".
+std::vector<std::string> Problems(const std::string& text) {
+  std::vector<std::string> out;
+  for (const ConfigProblem& p : ParseConfig(text, "t.toml").problems) {
+    out.push_back(std::to_string(p.line) + ": " + p.message);
+  }
+  return out;
+}
+
+TEST(Config, ExampleDeploymentIsValid) {
+  ASSERT_OK_AND_ASSIGN(Config c, LoadConfig(DOMICILE_SOURCE_DIR "/examples/texas/domicile.toml"));
+  EXPECT_EQ(c.sites.size(), 4u);
+  EXPECT_EQ(c.principals.size(), 6u);
+  EXPECT_TRUE(c.residency.MayHoldPrimary("oci-us-tx", "US"));
+  EXPECT_FALSE(c.residency.MayHoldPrimary("own-sg", "US"));
+  EXPECT_TRUE(c.residency.MayHoldBackup("oci-us-backup", "US"));
+}
+
+TEST(Config, MinimalIsValidWithDefaults) {
+  ParsedConfig parsed = ParseConfig(Minimal(), "t.toml");
+  ASSERT_TRUE(parsed.problems.empty()) << parsed.problems[0].ToString();
+  EXPECT_EQ(parsed.config.listen, "127.0.0.1:8080");
+  EXPECT_EQ(parsed.config.max_body_bytes, 1u << 20);
+  EXPECT_EQ(parsed.config.principals[0].principal.roles, std::vector<std::string>{"writer"});
+}
+
+TEST(Config, SyntaxErrorHasItsLine) {
+  std::vector<std::string> p = Problems("[node]\nlisten = \"x\"\nthreads = = 3\n");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_THAT(p[0], ::testing::StartsWith("3: "));
+}
+
+TEST(Config, EveryProblemIsReportedWithItsLine) {
+  std::string text = R"([node]
+listen = "nohost"
+threads = -1
+colour = "blue"
+
+[[sites]]
+id = "us 1"
+jurisdiction = "usa"
+operator = "oracle"
+role = "main"
+
+[[sites]]
+id = "legacy"
+jurisdiction = "US"
+operator = "self"
+role = "legacy"
+
+[residency.US]
+primary = ["legacy", "nowhere"]
+
+[[principals]]
+id = "svc"
+type = "Robot"
+entity = "usds"
+location = "US"
+token_sha256 = "svc-token"
+)";
+  std::vector<std::string> p = Problems(text);
+  EXPECT_THAT(p, ::testing::IsSupersetOf(std::vector<::testing::Matcher<std::string>>{
+                     ::testing::StartsWith("2: listen address 'nohost'"),
+                     ::testing::StartsWith("3: 'threads'"),
+                     ::testing::StartsWith("4: unknown key 'colour'"),
+                     ::testing::StartsWith("7: site id"),
+                     ::testing::StartsWith("8: jurisdiction"),
+                     ::testing::StartsWith("10: 'role'"),
+                     ::testing::AllOf(::testing::StartsWith("19: "), HasSubstr("role is legacy")),
+                     ::testing::AllOf(::testing::StartsWith("19: "), HasSubstr("unknown site")),
+                     ::testing::StartsWith("23: 'type'"),
+                     ::testing::AllOf(::testing::StartsWith("26: "), HasSubstr("SHA-256")),
+                 }));
+}
+
+TEST(Config, DuplicatesAreRefused) {
+  std::string text = Minimal() + R"(
+[[principals]]
+id = "svc"
+type = "User"
+entity = "usds"
+location = "US"
+token_sha256 = ")" + kHash + "\"\n";
+  std::vector<std::string> p = Problems(text);
+  EXPECT_THAT(p, ::testing::Contains(HasSubstr("defined twice")));
+  EXPECT_THAT(p, ::testing::Contains(HasSubstr("shares its token")));
+}
+
+TEST(Config, MissingSectionsAreReported) {
+  std::vector<std::string> p = Problems("");
+  EXPECT_THAT(p, ::testing::Contains(HasSubstr("no [[sites]]")));
+  EXPECT_THAT(p, ::testing::Contains(HasSubstr("no [residency")));
+  EXPECT_THAT(p, ::testing::Contains(HasSubstr("no [[principals]]")));
+}
+
+TEST(Config, TlsFilesMustExist) {
+  std::vector<std::string> p =
+      Problems(Minimal("[tls]\ncert = \"/nonexistent/cert.pem\"\nkey = \"/nonexistent/key.pem\"\n"));
+  EXPECT_THAT(p, ::testing::Contains(HasSubstr("does not exist")));
+}
+
+TEST(Config, LoadConfigJoinsProblems) {
+  absl::StatusOr<Config> c = LoadConfig("/nonexistent/domicile.toml");
+  EXPECT_THAT(c, testing::StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(Config, SplitHostPort) {
+  std::string host;
+  uint16_t port;
+  ASSERT_OK(SplitHostPort("127.0.0.1:0", host, port));
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 0);
+  ASSERT_OK(SplitHostPort("[::1]:8080", host, port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_FALSE(SplitHostPort("host:99999", host, port).ok());
+  EXPECT_FALSE(SplitHostPort(":80", host, port).ok());
+  EXPECT_FALSE(SplitHostPort("host:", host, port).ok());
+}
+
+}  // namespace
+}  // namespace domicile::cli

@@ -1,0 +1,109 @@
+// The client subcommands against a running node, and the embedded default.
+#include "e2e_fixture.h"
+#include "gmock/gmock.h"
+
+namespace domicile::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class CliTest : public NodeTest {
+ protected:
+  CommandResult Run(std::vector<std::string> args, const std::string& token,
+                    const std::string& input = "") {
+    args.push_back("--url");
+    args.push_back(node_->url());
+    return RunCommand(args, input, {{"DOMICILE_TOKEN", token}});
+  }
+};
+
+TEST_F(CliTest, ClientCommandsWorkAsAUserTypesThem) {
+  CommandResult add = Run({"subject", "add", "u1", "--jurisdiction", "US"}, "svc-app-token");
+  EXPECT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_THAT(add.out, HasSubstr("registered"));
+
+  CommandResult put = Run({"put", "u1", "email", "u1@example.com"}, "svc-app-token");
+  EXPECT_EQ(put.exit_code, 0) << put.err;
+  EXPECT_THAT(put.out, HasSubstr("u1/email: version 1 at oci-us-tx"));
+  CommandResult from_stdin =
+      Run({"put", "u1", "bio", "--class", "public"}, "svc-app-token", "line one\nline two\n");
+  EXPECT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+
+  CommandResult get = Run({"get", "u1", "email"}, "bob-token");
+  EXPECT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(get.out, "u1@example.com");
+  EXPECT_EQ(Run({"get", "u1", "bio"}, "li-token").out, "line one\nline two\n");
+
+  CommandResult refused = Run({"get", "u1", "email"}, "li-token");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("denied"));
+  EXPECT_THAT(refused.err, HasSubstr("HTTP 403"));
+  EXPECT_EQ(refused.out, "");
+
+  CommandResult residency = Run({"put", "u1", "x", "v", "--site", "own-sg"}, "svc-app-token");
+  EXPECT_EQ(residency.exit_code, 1);
+  EXPECT_THAT(residency.err, HasSubstr("residency_violation"));
+
+  CommandResult ls = Run({"ls", "u1"}, "bob-token");
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_THAT(ls.out, HasSubstr("email"));
+  EXPECT_THAT(ls.out, HasSubstr("protected"));
+  EXPECT_THAT(ls.out, HasSubstr("bio"));
+
+  EXPECT_EQ(Run({"rm", "u1", "bio"}, "svc-app-token").exit_code, 0);
+  EXPECT_EQ(Run({"get", "u1", "bio"}, "bob-token").exit_code, 1);
+
+  CommandResult no_token = RunCommand({"get", "u1", "email", "--url", node_->url()});
+  EXPECT_EQ(no_token.exit_code, 1);
+  EXPECT_THAT(no_token.err, HasSubstr("DOMICILE_TOKEN"));
+  CommandResult usage = RunCommand({"put"});
+  EXPECT_EQ(usage.exit_code, 2);
+}
+
+TEST(EmbeddedDefault, ServesWithAPrintedDemoToken) {
+  TempDir dir;
+  auto node = NodeProcess::Start(
+      {"serve", "--listen", "127.0.0.1:0", "--data", (dir / "data").string()});
+  ASSERT_TRUE(node.ok()) << node.status();
+  // The token comes after the address line.
+  std::string out;
+  for (int i = 0; i < 500 && out.find("demo writer token") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    out = (*node)->Stdout();
+  }
+  size_t at = out.find("demo writer token");
+  ASSERT_NE(at, std::string::npos) << out;
+  size_t start = out.find("demo-", at + 17);
+  std::string token = out.substr(start, out.find('\n', start) - start);
+  auto client = http::Client::Create((*node)->url());
+  ASSERT_TRUE(client.ok());
+  std::vector<http::Header> auth = {{"Authorization", "Bearer " + token}};
+  auto reg = (*client)->Do("POST", "/v1/subjects", auth, R"({"id":"u1","jurisdiction":"US"})");
+  ASSERT_TRUE(reg.ok());
+  EXPECT_EQ(reg->status, 201);
+  auto put = (*client)->Do("PUT", "/v1/subjects/u1/records/k?class=protected", auth, "hello");
+  ASSERT_TRUE(put.ok());
+  EXPECT_EQ(put->status, 201) << put->body;
+  EXPECT_THAT(put->body, HasSubstr("local-us"));
+  auto get = (*client)->Do("GET", "/v1/subjects/u1/records/k", auth);
+  ASSERT_TRUE(get.ok());
+  EXPECT_EQ(get->body, "hello");
+  EXPECT_TRUE(std::filesystem::exists(dir / "data" / "master.key"));
+  EXPECT_EQ((*node)->Terminate(), 0);
+}
+
+TEST(NonLoopback, RefusedWithoutTlsUnlessInsecure) {
+  TempDir dir;
+  CommandResult refused = RunCommand({"serve", "--config", ExampleConfig(), "--listen",
+                                      "0.0.0.0:0", "--data", (dir / "data").string()});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("without TLS"));
+  auto node = NodeProcess::Start({"serve", "--config", ExampleConfig(), "--listen", "0.0.0.0:0",
+                                  "--data", (dir / "data").string(), "--insecure"});
+  ASSERT_TRUE(node.ok()) << node.status();
+  EXPECT_EQ((*node)->Terminate(), 0);
+  EXPECT_THAT((*node)->Stderr(), HasSubstr("--insecure"));
+}
+
+}  // namespace
+}  // namespace domicile::testing
