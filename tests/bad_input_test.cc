@@ -29,12 +29,12 @@ class BadInputTest : public NodeTest {
     config_ = (dir_ / "domicile.toml").string();
     ASSERT_TRUE(WriteFileAtomically(config_, AsBytes(t)).ok());
     StartNode();
-    ASSERT_EQ(Call("svc-app-token", "POST", "/v1/subjects", R"({"id":"u1","jurisdiction":"US"})")
-                  .status,
-              201);
-    ASSERT_EQ(Call("svc-app-token", "PUT", "/v1/subjects/u1/records/k?class=protected", "v1")
-                  .status,
-              201);
+    ASSERT_EQ(
+        Call("svc-app-token", "POST", "/v1/subjects", R"({"id":"u1","jurisdiction":"US"})").status,
+        201);
+    ASSERT_EQ(
+        Call("svc-app-token", "PUT", "/v1/subjects/u1/records/k?class=protected", "v1").status,
+        201);
   }
 
   // The state a bad request must leave unchanged.
@@ -123,9 +123,10 @@ TEST_F(BadInputTest, Headers) {
 
 TEST_F(BadInputTest, Bodies) {
   std::string before = State();
-  for (const char* body : {"", "not json", "[]", R"({"id":"u2"})", R"({"id":5,"jurisdiction":"US"})",
-                           R"({"id":"u2","jurisdiction":"US","extra":1})",
-                           R"({"id":"u2","jurisdiction":"usa"})", R"({"id":"a/b","jurisdiction":"US"})"}) {
+  for (const char* body :
+       {"", "not json", "[]", R"({"id":"u2"})", R"({"id":5,"jurisdiction":"US"})",
+        R"({"id":"u2","jurisdiction":"US","extra":1})", R"({"id":"u2","jurisdiction":"usa"})",
+        R"({"id":"a/b","jurisdiction":"US"})"}) {
     ExpectError(Call("svc-app-token", "POST", "/v1/subjects", body), 400, "invalid_argument");
   }
   auto big = Call("svc-app-token", "PUT", "/v1/subjects/u1/records/k?class=protected",

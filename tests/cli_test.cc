@@ -62,8 +62,8 @@ TEST_F(CliTest, ClientCommandsWorkAsAUserTypesThem) {
 
 TEST(EmbeddedDefault, ServesWithAPrintedDemoToken) {
   TempDir dir;
-  auto node = NodeProcess::Start(
-      {"serve", "--listen", "127.0.0.1:0", "--data", (dir / "data").string()});
+  auto node =
+      NodeProcess::Start({"serve", "--listen", "127.0.0.1:0", "--data", (dir / "data").string()});
   ASSERT_TRUE(node.ok()) << node.status();
   // The token comes after the address line.
   std::string out;
@@ -94,8 +94,8 @@ TEST(EmbeddedDefault, ServesWithAPrintedDemoToken) {
 
 TEST(NonLoopback, RefusedWithoutTlsUnlessInsecure) {
   TempDir dir;
-  CommandResult refused = RunCommand({"serve", "--config", ExampleConfig(), "--listen",
-                                      "0.0.0.0:0", "--data", (dir / "data").string()});
+  CommandResult refused = RunCommand({"serve", "--config", ExampleConfig(), "--listen", "0.0.0.0:0",
+                                      "--data", (dir / "data").string()});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("without TLS"));
   auto node = NodeProcess::Start({"serve", "--config", ExampleConfig(), "--listen", "0.0.0.0:0",

@@ -31,8 +31,8 @@ TEST_F(CrashTest, KillNineLosesNoAcknowledgedWrite) {
       std::vector<http::Header> auth = {{"Authorization", "Bearer svc-app-token"}};
       for (int n = 1; !stop; ++n) {
         std::string target = "/v1/subjects/w" + std::to_string(w) + "/records/r?class=protected";
-        auto r = (*client)->Do("PUT", target, auth,
-                               "w" + std::to_string(w) + "-v" + std::to_string(n));
+        auto r =
+            (*client)->Do("PUT", target, auth, "w" + std::to_string(w) + "-v" + std::to_string(n));
         if (!r.ok() || (r->status != 200 && r->status != 201)) return;  // the node died
         // Versions are sequential per record: version n holds value n.
         if (r->body.find("\"version\":" + std::to_string(n)) == std::string::npos) return;

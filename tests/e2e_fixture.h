@@ -19,8 +19,13 @@ class NodeTest : public ::testing::Test {
  protected:
   // Starts the node (again, on the same data directory, if it ran before).
   void StartNode(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"serve", "--config", config_, "--listen", "127.0.0.1:0",
-                                     "--data", (dir_ / "data").string()};
+    std::vector<std::string> args = {"serve",
+                                     "--config",
+                                     config_,
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--data",
+                                     (dir_ / "data").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     auto node = NodeProcess::Start(args);
     ASSERT_TRUE(node.ok()) << node.status();

@@ -17,9 +17,9 @@ TEST_F(WalkthroughTest, TheStory) {
   // A service registers a US user and writes a protected record.
   auto reg = Call("svc-app-token", "POST", "/v1/subjects", R"({"id":"u1","jurisdiction":"US"})");
   EXPECT_EQ(reg.status, 201) << reg.body;
-  EXPECT_EQ(Call("svc-app-token", "POST", "/v1/subjects", R"({"id":"u1","jurisdiction":"US"})")
-                .status,
-            200);
+  EXPECT_EQ(
+      Call("svc-app-token", "POST", "/v1/subjects", R"({"id":"u1","jurisdiction":"US"})").status,
+      200);
   auto moved = Call("svc-app-token", "POST", "/v1/subjects", R"({"id":"u1","jurisdiction":"SG"})");
   EXPECT_EQ(moved.status, 409);
 
@@ -56,8 +56,9 @@ TEST_F(WalkthroughTest, TheStory) {
   // A write aimed at the Singapore site, or the legacy Virginia one, is a residency violation
   // and writes nothing.
   for (const char* site : {"own-sg", "own-us-va", "oci-us-backup"}) {
-    auto bad = Call("svc-app-token", "PUT",
-                    std::string("/v1/subjects/u1/records/phone?class=protected&site=") + site, "555");
+    auto bad =
+        Call("svc-app-token", "PUT",
+             std::string("/v1/subjects/u1/records/phone?class=protected&site=") + site, "555");
     EXPECT_EQ(bad.status, 422) << site << bad.body;
     EXPECT_EQ(ErrorCode(bad), "residency_violation");
   }
@@ -107,9 +108,9 @@ std::string AllBytesUnder(const std::filesystem::path& dir) {
 
 TEST_F(WalkthroughTest, DataOnDiskIsCiphertext) {
   const std::string secret = "SSN-078-05-1120-known-plaintext-marker";
-  ASSERT_EQ(Call("svc-app-token", "POST", "/v1/subjects", R"({"id":"u1","jurisdiction":"US"})")
-                .status,
-            201);
+  ASSERT_EQ(
+      Call("svc-app-token", "POST", "/v1/subjects", R"({"id":"u1","jurisdiction":"US"})").status,
+      201);
   ASSERT_EQ(
       Call("svc-app-token", "PUT", "/v1/subjects/u1/records/ssn?class=protected", secret).status,
       201);

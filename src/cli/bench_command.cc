@@ -48,7 +48,8 @@ int Setup(const BenchArgs& a, const std::vector<http::Header>& headers) {
       return;
     }
     for (int i = next++; i < total && !failed; i = next++) {
-      int s = i / a.records, r = i % a.records;
+      // Consecutive writes go to different subjects: writes to one subject are serialised.
+      int s = i % a.subjects, r = i / a.subjects;
       auto resp = (*client)->Do("PUT", Target(a, s, r) + "?class=protected", headers, body);
       if (!resp.ok() || resp->status >= 300) {
         std::cerr << "bench: write failed: "
@@ -115,8 +116,8 @@ int Bench(const BenchArgs& a) {
   std::cout << fmt::format(
       "protected GET {} B: {} connections, {:.1f} s: {:.0f} requests/s, p50 {:.0f} us, "
       "p90 {:.0f} us, p99 {:.0f} us, max {:.0f} us, errors {}\n",
-      a.value_size, a.connections, report->seconds, report->requests_per_second,
-      report->p50_us, report->p90_us, report->p99_us, report->max_us, report->errors);
+      a.value_size, a.connections, report->seconds, report->requests_per_second, report->p50_us,
+      report->p90_us, report->p99_us, report->max_us, report->errors);
   for (const auto& [status, count] : report->status_counts) {
     std::cout << fmt::format("  HTTP {}: {}\n", status, count);
   }

@@ -30,7 +30,8 @@ int CheckConfig(const std::string& path) {
 
 void AddCheckConfigCommand(CLI::App& app, int& exit_code) {
   auto path = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("check-config", "Check a configuration file, reporting every problem");
+  CLI::App* cmd =
+      app.add_subcommand("check-config", "Check a configuration file, reporting every problem");
   cmd->add_option("file", *path, "Configuration file (TOML)")->required();
   cmd->callback([path, &exit_code] { exit_code = CheckConfig(*path); });
 }

@@ -119,7 +119,8 @@ void AddClientCommands(CLI::App& app, int& exit_code) {
       bool has_value = false;
     };
     auto a = std::make_shared<Args>();
-    CLI::App* put = app.add_subcommand("put", "Write a record (value from argument, --file or stdin)");
+    CLI::App* put =
+        app.add_subcommand("put", "Write a record (value from argument, --file or stdin)");
     put->add_option("subject", a->subject, "Subject id")->required();
     put->add_option("key", a->key, "Record key")->required();
     put->add_option("value", a->value, "The value (omit to use --file or stdin)");

@@ -37,8 +37,8 @@ class Checker {
     }
   }
 
-  bool String(const toml::table& table, std::string_view key, std::string& out,
-              bool required, std::string_view where) {
+  bool String(const toml::table& table, std::string_view key, std::string& out, bool required,
+              std::string_view where) {
     const toml::node* node = table.get(key);
     if (node == nullptr) {
       if (required) Problem(&table, fmt::format("{} needs '{}'", where, key));
@@ -156,7 +156,8 @@ void ParseLimits(Checker& c, const toml::table& root, Config& config) {
   if (t == nullptr) return c.Problem(node, "[limits] must be a table");
   c.OnlyKeys(*t, "[limits]", {"max_body_bytes", "max_header_bytes", "read_timeout_ms"});
   int64_t v;
-  if (c.Integer(*t, "max_body_bytes", 1, int64_t(64) << 20, v, "[limits]")) config.max_body_bytes = v;
+  if (c.Integer(*t, "max_body_bytes", 1, int64_t(64) << 20, v, "[limits]"))
+    config.max_body_bytes = v;
   if (c.Integer(*t, "max_header_bytes", 1024, 1 << 20, v, "[limits]")) config.max_header_bytes = v;
   if (c.Integer(*t, "read_timeout_ms", 10, 3'600'000, v, "[limits]")) config.read_timeout_ms = v;
 }
@@ -170,10 +171,9 @@ void ParseTls(Checker& c, const toml::table& root, Config& config) {
   bool cert = c.String(*t, "cert", config.tls.cert, true, "[tls]");
   bool key = c.String(*t, "key", config.tls.key, true, "[tls]");
   c.String(*t, "client_ca", config.tls.client_ca, false, "[tls]");
-  for (auto [name, path, present] : {std::tuple{"cert", &config.tls.cert, cert},
-                                     std::tuple{"key", &config.tls.key, key},
-                                     std::tuple{"client_ca", &config.tls.client_ca,
-                                                !config.tls.client_ca.empty()}}) {
+  for (auto [name, path, present] :
+       {std::tuple{"cert", &config.tls.cert, cert}, std::tuple{"key", &config.tls.key, key},
+        std::tuple{"client_ca", &config.tls.client_ca, !config.tls.client_ca.empty()}}) {
     std::error_code ec;
     if (present && !std::filesystem::exists(*path, ec)) {
       c.Problem(t->get(name), fmt::format("[tls] {} file '{}' does not exist", name, *path));
@@ -262,8 +262,8 @@ void ParseResidency(Checker& c, const toml::table& root, Config& config) {
         }
         vault::SiteRole want = primary ? vault::SiteRole::kPrimary : vault::SiteRole::kBackup;
         if (site->site.role != want) {
-          c.Problem(at, fmt::format("{} lists '{}' as {} but that site's role is {}", where,
-                                    ids[i], field, vault::SiteRoleName(site->site.role)));
+          c.Problem(at, fmt::format("{} lists '{}' as {} but that site's role is {}", where, ids[i],
+                                    field, vault::SiteRoleName(site->site.role)));
           continue;
         }
         if (primary) {
@@ -292,8 +292,7 @@ void ParsePrincipals(Checker& c, const toml::table& root, Config& config) {
       c.Problem(&item, "each [[principals]] entry must be a table");
       continue;
     }
-    c.OnlyKeys(*t, kWhere,
-               {"id", "type", "entity", "location", "roles", "team", "token_sha256"});
+    c.OnlyKeys(*t, kWhere, {"id", "type", "entity", "location", "roles", "team", "token_sha256"});
     PrincipalConfig p;
     vault::Principal& pr = p.principal;
     if (c.String(*t, "id", pr.id, true, kWhere)) {

@@ -28,7 +28,8 @@ type = "Service"
 entity = "usds"
 location = "US"
 roles = ["writer"]
-token_sha256 = ")") + kHash + "\"\n" + extra;
+token_sha256 = ")") +
+         kHash + "\"\n" + extra;
 }
 
 // The problem messages, as "line: message".
@@ -113,7 +114,8 @@ id = "svc"
 type = "User"
 entity = "usds"
 location = "US"
-token_sha256 = ")" + kHash + "\"\n";
+token_sha256 = ")" + kHash +
+                     "\"\n";
   std::vector<std::string> p = Problems(text);
   EXPECT_THAT(p, ::testing::Contains(HasSubstr("defined twice")));
   EXPECT_THAT(p, ::testing::Contains(HasSubstr("shares its token")));
@@ -127,8 +129,8 @@ TEST(Config, MissingSectionsAreReported) {
 }
 
 TEST(Config, TlsFilesMustExist) {
-  std::vector<std::string> p =
-      Problems(Minimal("[tls]\ncert = \"/nonexistent/cert.pem\"\nkey = \"/nonexistent/key.pem\"\n"));
+  std::vector<std::string> p = Problems(
+      Minimal("[tls]\ncert = \"/nonexistent/cert.pem\"\nkey = \"/nonexistent/key.pem\"\n"));
   EXPECT_THAT(p, ::testing::Contains(HasSubstr("does not exist")));
 }
 

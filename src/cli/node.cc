@@ -79,22 +79,22 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
           "start with --insecure",
           host));
     }
-    spdlog::warn("--insecure: serving plain HTTP on non-loopback address {}; bearer tokens and "
-                 "data cross the network unencrypted",
-                 host);
+    spdlog::warn(
+        "--insecure: serving plain HTTP on non-loopback address {}; bearer tokens and "
+        "data cross the network unencrypted",
+        host);
   }
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir / "sites", ec);
   if (ec) {
-    return absl::PermissionDeniedError(fmt::format("cannot create data directory {}: {}",
-                                                   config.data_dir.string(), ec.message()));
+    return absl::PermissionDeniedError(
+        fmt::format("cannot create data directory {}: {}", config.data_dir.string(), ec.message()));
   }
   ::chmod(config.data_dir.c_str(), 0700);
 
-  std::filesystem::path master_file = config.master_key_file.empty()
-                                          ? config.data_dir / "master.key"
-                                          : config.master_key_file;
+  std::filesystem::path master_file =
+      config.master_key_file.empty() ? config.data_dir / "master.key" : config.master_key_file;
   std::filesystem::path keyring_file =
       config.keyring_file.empty() ? config.data_dir / "keyring" : config.keyring_file;
   absl::StatusOr<crypto::SecretBytes> master = config.create_master_key
@@ -124,18 +124,17 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   parts->scheme = tls ? "https" : "http";
   vault::VaultOptions vault_options;
   vault_options.max_value_bytes = config.max_body_bytes;
-  ASSIGN_OR_RETURN(parts->vault,
-                   vault::Vault::Create(std::move(sites), std::move(meta), config.residency,
-                                        std::move(keyring),
-                                        std::make_unique<vault::ResidencyGuard>(), &parts->clock,
-                                        vault_options));
+  ASSIGN_OR_RETURN(parts->vault, vault::Vault::Create(std::move(sites), std::move(meta),
+                                                      config.residency, std::move(keyring),
+                                                      std::make_unique<vault::ResidencyGuard>(),
+                                                      &parts->clock, vault_options));
   std::vector<http::Credential> credentials;
   for (const PrincipalConfig& p : config.principals) {
     credentials.push_back({p.token_sha256, p.principal});
   }
   parts->authenticator = std::make_unique<http::Authenticator>(std::move(credentials));
-  parts->api = std::make_unique<http::Api>(parts->vault.get(), parts->authenticator.get(),
-                                           &parts->clock);
+  parts->api =
+      std::make_unique<http::Api>(parts->vault.get(), parts->authenticator.get(), &parts->clock);
 
   http::ServerOptions server_options;
   server_options.host = host;
@@ -149,9 +148,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   server_options.tls.client_ca_file = config.tls.client_ca;
   const http::Api* api = parts->api.get();
   ASSIGN_OR_RETURN(parts->server,
-                   http::Server::Start(server_options, http::MakeAsync([api](const http::Request& r) {
-                                         return api->Handle(r);
-                                       })));
+                   http::Server::Start(
+                       server_options,
+                       http::MakeAsync([api](const http::Request& r) { return api->Handle(r); })));
   return std::unique_ptr<Node>(new Node(std::move(parts)));
 }
 

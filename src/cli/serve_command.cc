@@ -57,9 +57,10 @@ int Serve(const ServeArgs& args) {
         "'{\"id\":\"u1\",\"jurisdiction\":\"US\"}' %s/v1/subjects\n"
         "  curl -s -H \"Authorization: Bearer $DOMICILE_TOKEN\" -X PUT --data-binary 'hello' "
         "'%s/v1/subjects/u1/records/greeting?class=protected'\n"
-        "  curl -s -H \"Authorization: Bearer $DOMICILE_TOKEN\" %s/v1/subjects/u1/records/greeting\n",
-        config.data_dir.c_str(), demo_token.c_str(), demo_token.c_str(), url.c_str(),
-        url.c_str(), url.c_str());
+        "  curl -s -H \"Authorization: Bearer $DOMICILE_TOKEN\" "
+        "%s/v1/subjects/u1/records/greeting\n",
+        config.data_dir.c_str(), demo_token.c_str(), demo_token.c_str(), url.c_str(), url.c_str(),
+        url.c_str());
   }
   std::fflush(stdout);
   spdlog::info("node serving {} site(s) from {}", config.sites.size(), config.data_dir.string());
@@ -75,7 +76,8 @@ int Serve(const ServeArgs& args) {
 
 void AddServeCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ServeArgs>();
-  CLI::App* cmd = app.add_subcommand("serve", "Run a vault node (embedded default without --config)");
+  CLI::App* cmd =
+      app.add_subcommand("serve", "Run a vault node (embedded default without --config)");
   cmd->add_option("--config", args->config, "Configuration file (TOML)");
   cmd->add_option("--listen", args->listen, "HOST:PORT to listen on; port 0 picks a free port");
   cmd->add_option("--data", args->data, "Data directory");

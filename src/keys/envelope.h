@@ -34,8 +34,7 @@ absl::StatusOr<Bytes> SealValue(ByteView data_key, const RecordBinding& binding,
                                 ByteView plaintext);
 
 // Opens a SealValue result. DataLoss if the key or binding differ or the bytes were altered.
-absl::StatusOr<Bytes> OpenValue(ByteView data_key, const RecordBinding& binding,
-                                ByteView envelope);
+absl::StatusOr<Bytes> OpenValue(ByteView data_key, const RecordBinding& binding, ByteView envelope);
 
 // The KEK id for the data of `jurisdiction` held at `site`.
 std::string KekId(std::string_view site, std::string_view jurisdiction);

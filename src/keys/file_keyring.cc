@@ -41,7 +41,7 @@ FileKeyring::FileKeyring(std::filesystem::path path, crypto::SecretBytes master_
     : path_(std::move(path)), master_key_(std::move(master_key)) {}
 
 absl::StatusOr<std::unique_ptr<FileKeyring>> FileKeyring::Open(std::filesystem::path path,
-                                                              crypto::SecretBytes master_key) {
+                                                               crypto::SecretBytes master_key) {
   if (master_key.size() != crypto::kAes256KeySize) {
     return absl::InvalidArgumentError("master key must be 32 bytes");
   }

@@ -27,8 +27,7 @@ class FileKeyring final : public KeyProvider {
   absl::Status CreateKey(std::string_view id) override;
   bool HasKey(std::string_view id) const override;
   absl::StatusOr<Bytes> Wrap(std::string_view id, ByteView data_key) const override;
-  absl::StatusOr<crypto::SecretBytes> Unwrap(std::string_view id,
-                                             ByteView wrapped) const override;
+  absl::StatusOr<crypto::SecretBytes> Unwrap(std::string_view id, ByteView wrapped) const override;
   absl::Status DestroyKey(std::string_view id) override;
   std::vector<std::string> ListKeys() const override;
 

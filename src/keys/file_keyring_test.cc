@@ -42,8 +42,7 @@ TEST(FileKeyring, WrongMasterKeyIsRefused) {
     ASSERT_OK_AND_ASSIGN(auto ring, FileKeyring::Open(dir / "keyring", Master(1)));
     ASSERT_OK(ring->CreateKey("k"));
   }
-  EXPECT_THAT(FileKeyring::Open(dir / "keyring", Master(2)),
-              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(FileKeyring::Open(dir / "keyring", Master(2)), StatusIs(absl::StatusCode::kDataLoss));
 }
 
 TEST(FileKeyring, AlteredFileIsRefused) {
@@ -55,8 +54,7 @@ TEST(FileKeyring, AlteredFileIsRefused) {
   ASSERT_OK_AND_ASSIGN(std::string file, ReadFileToString(dir / "keyring"));
   file[file.size() / 2] ^= 1;
   ASSERT_OK(WriteFileAtomically(dir / "keyring", AsBytes(file)));
-  EXPECT_THAT(FileKeyring::Open(dir / "keyring", Master(1)),
-              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(FileKeyring::Open(dir / "keyring", Master(1)), StatusIs(absl::StatusCode::kDataLoss));
 }
 
 TEST(FileKeyring, WrappedKeyOnlyUnwrapsUnderItsKek) {

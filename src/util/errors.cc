@@ -44,7 +44,8 @@ std::string ErrorCodeOf(const absl::Status& status) {
 }
 
 absl::Status ResidencyViolationError(std::string_view message) {
-  return WithErrorCode(absl::FailedPreconditionError(ToAbsl(message)), error_code::kResidencyViolation);
+  return WithErrorCode(absl::FailedPreconditionError(ToAbsl(message)),
+                       error_code::kResidencyViolation);
 }
 
 absl::Status DeniedError(std::string_view message) {

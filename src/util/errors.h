@@ -13,7 +13,9 @@ namespace domicile {
 
 // Debian 12's abseil defines its own absl::string_view (not an alias of std::string_view);
 // convert explicitly where a std::string_view meets an abseil API.
-inline absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+inline absl::string_view ToAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 // Stable, machine-readable error names used in API responses ({"error":{"code": ...}}).
 namespace error_code {

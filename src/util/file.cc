@@ -44,8 +44,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::filesystem::path& path) 
   return out;
 }
 
-absl::Status WriteFileAtomically(const std::filesystem::path& path, ByteView data,
-                                 unsigned mode) {
+absl::Status WriteFileAtomically(const std::filesystem::path& path, ByteView data, unsigned mode) {
   std::filesystem::path tmp = path;
   tmp += fmt::format(".tmp.{}", ::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);

@@ -9,11 +9,11 @@
 #define DOMICILE_CONCAT_(a, b) DOMICILE_CONCAT_INNER_(a, b)
 
 // RETURN_IF_ERROR(expr): evaluates expr (a Status); returns it from the caller if not ok.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    if (::absl::Status _st = (expr); !_st.ok()) {      \
-      return _st;                                      \
-    }                                                  \
+#define RETURN_IF_ERROR(expr)                     \
+  do {                                            \
+    if (::absl::Status _st = (expr); !_st.ok()) { \
+      return _st;                                 \
+    }                                             \
   } while (0)
 
 // ASSIGN_OR_RETURN(lhs, expr): evaluates expr (a StatusOr<T>); on error returns its status,

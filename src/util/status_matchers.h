@@ -32,7 +32,7 @@ MATCHER_P(StatusIs, code, "has status code " + ::testing::PrintToString(code)) {
 
 #define ASSERT_OK(expr) ASSERT_THAT((expr), ::domicile::testing::IsOk())
 #define EXPECT_OK(expr) EXPECT_THAT((expr), ::domicile::testing::IsOk())
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                                     \
-  auto DOMICILE_CONCAT_(_assign_or_, __LINE__) = (expr);                                    \
-  ASSERT_OK(DOMICILE_CONCAT_(_assign_or_, __LINE__));                                       \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                  \
+  auto DOMICILE_CONCAT_(_assign_or_, __LINE__) = (expr); \
+  ASSERT_OK(DOMICILE_CONCAT_(_assign_or_, __LINE__));    \
   lhs = std::move(DOMICILE_CONCAT_(_assign_or_, __LINE__)).value()

@@ -34,15 +34,15 @@ struct Resource {
 
 // The circumstances of a request.
 struct RequestContext {
-  std::string_view purpose;        // the Domicile-Purpose header, may be empty
-  std::string_view source_ip;      // the peer address
-  int64_t time = 0;                // seconds since the epoch
+  std::string_view purpose;    // the Domicile-Purpose header, may be empty
+  std::string_view source_ip;  // the peer address
+  int64_t time = 0;            // seconds since the epoch
 };
 
 struct Decision {
   bool allow = false;
-  std::string reason;                        // why, in words a caller can act on
-  std::vector<std::string> determining;      // ids of the rules or policies that decided
+  std::string reason;                    // why, in words a caller can act on
+  std::vector<std::string> determining;  // ids of the rules or policies that decided
 };
 
 class Decider {

@@ -26,19 +26,19 @@ std::string_view ActionName(Action action) {
   return "read";
 }
 
-Decision ResidencyGuard::Decide(const Principal& principal, Action action,
-                                const Resource& resource, const RequestContext&) const {
+Decision ResidencyGuard::Decide(const Principal& principal, Action action, const Resource& resource,
+                                const RequestContext&) const {
   const bool mutates = action == Action::kWrite || action == Action::kDelete;
   if (mutates && !principal.HasRole("writer")) {
-    return Deny("guard.writer-role", fmt::format("principal '{}' lacks the writer role needed to {}",
-                                                 principal.id, ActionName(action)));
+    return Deny("guard.writer-role",
+                fmt::format("principal '{}' lacks the writer role needed to {}", principal.id,
+                            ActionName(action)));
   }
   if (resource.kind == Resource::Kind::kSubject && action == Action::kWrite) {
     return Allow("guard.register-subject");
   }
   const bool protected_data = resource.classification == Classification::kProtected ||
-                              resource.kind == Resource::Kind::kSubject ||
-                              action == Action::kList;
+                              resource.kind == Resource::Kind::kSubject || action == Action::kList;
   if (!protected_data) return Allow("guard.public");
   if (principal.location != resource.jurisdiction) {
     return Deny("guard.residency",

@@ -31,8 +31,7 @@ bool ResidencyRules::MayHoldBackup(std::string_view site, std::string_view juris
   return it != rules_.end() && Contains(it->second.backup, site);
 }
 
-const std::vector<std::string>& ResidencyRules::PrimarySites(
-    std::string_view jurisdiction) const {
+const std::vector<std::string>& ResidencyRules::PrimarySites(std::string_view jurisdiction) const {
   static const std::vector<std::string> kNone;
   auto it = rules_.find(jurisdiction);
   return it == rules_.end() ? kNone : it->second.primary;

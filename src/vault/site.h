@@ -15,8 +15,8 @@ std::string_view SiteRoleName(SiteRole role);
 std::optional<SiteRole> ParseSiteRole(std::string_view name);
 
 struct Site {
-  std::string id;            // e.g. "oci-us-tx"
-  std::string jurisdiction;  // ISO 3166-1 alpha-2, e.g. "US"
+  std::string id;             // e.g. "oci-us-tx"
+  std::string jurisdiction;   // ISO 3166-1 alpha-2, e.g. "US"
   std::string operator_name;  // e.g. "oracle"
   SiteRole role = SiteRole::kPrimary;
 };

@@ -15,15 +15,14 @@ std::string SubjectKey(std::string_view id) { return fmt::format("s/{}", id); }
 SubjectRegistry::SubjectRegistry(std::unique_ptr<store::KvStore> meta, const Clock* clock)
     : meta_(std::move(meta)), clock_(clock) {}
 
-absl::StatusOr<bool> SubjectRegistry::Register(std::string_view id,
-                                               std::string_view jurisdiction) {
+absl::StatusOr<bool> SubjectRegistry::Register(std::string_view id, std::string_view jurisdiction) {
   std::lock_guard lock(register_mu_);
   absl::StatusOr<std::string> existing = Jurisdiction(id);
   if (existing.ok()) {
     if (*existing == jurisdiction) return false;
-    return ConflictError(fmt::format(
-        "subject '{}' is registered in {}; a subject's home jurisdiction cannot change", id,
-        *existing));
+    return ConflictError(
+        fmt::format("subject '{}' is registered in {}; a subject's home jurisdiction cannot change",
+                    id, *existing));
   }
   if (!absl::IsNotFound(existing.status())) return existing.status();
   nlohmann::json doc = {{"jurisdiction", jurisdiction},

@@ -11,10 +11,12 @@
 
 namespace domicile::vault {
 
-absl::StatusOr<std::unique_ptr<Vault>> Vault::Create(
-    std::vector<std::unique_ptr<SiteStore>> sites, std::unique_ptr<store::KvStore> meta,
-    ResidencyRules rules, std::unique_ptr<keys::KeyProvider> keys,
-    std::unique_ptr<Decider> decider, const Clock* clock, VaultOptions options) {
+absl::StatusOr<std::unique_ptr<Vault>> Vault::Create(std::vector<std::unique_ptr<SiteStore>> sites,
+                                                     std::unique_ptr<store::KvStore> meta,
+                                                     ResidencyRules rules,
+                                                     std::unique_ptr<keys::KeyProvider> keys,
+                                                     std::unique_ptr<Decider> decider,
+                                                     const Clock* clock, VaultOptions options) {
   std::unique_ptr<Vault> vault(new Vault(std::move(sites), std::move(meta), std::move(rules),
                                          std::move(keys), std::move(decider), clock, options));
   for (const std::string& j : vault->rules_.Jurisdictions()) {
@@ -69,8 +71,7 @@ std::mutex& Vault::StripeFor(std::string_view subject) const {
   return stripes_[std::hash<std::string_view>{}(subject) % stripes_.size()];
 }
 
-absl::Status Vault::Authorize(const Caller& caller, Action action,
-                              const Resource& resource) const {
+absl::Status Vault::Authorize(const Caller& caller, Action action, const Resource& resource) const {
   if (caller.principal == nullptr) return absl::UnauthenticatedError("no principal");
   Decision d = decider_->Decide(*caller.principal, action, resource, caller.context);
   if (!d.allow) return DeniedError(d.reason);
@@ -119,8 +120,8 @@ absl::StatusOr<SiteStore*> Vault::TargetSite(std::string_view requested, std::st
                     site.jurisdiction, jurisdiction));
   }
   if (current != nullptr && current != target) {
-    return ConflictError(fmt::format("record '{}' of subject '{}' lives at site '{}'", key,
-                                     subject, current->site().id));
+    return ConflictError(fmt::format("record '{}' of subject '{}' lives at site '{}'", key, subject,
+                                     current->site().id));
   }
   return target;
 }
@@ -129,8 +130,7 @@ absl::StatusOr<bool> Vault::RegisterSubject(const Caller& caller, std::string_vi
                                             std::string_view jurisdiction) {
   RETURN_IF_ERROR(ValidateSubjectId(id));
   RETURN_IF_ERROR(ValidateJurisdiction(jurisdiction));
-  Resource resource{Resource::Kind::kSubject, id, "", jurisdiction, Classification::kProtected,
-                    ""};
+  Resource resource{Resource::Kind::kSubject, id, "", jurisdiction, Classification::kProtected, ""};
   RETURN_IF_ERROR(Authorize(caller, Action::kWrite, resource));
   // A subject's home jurisdiction never changes: say so before anything else.
   if (absl::StatusOr<std::string> existing = subjects_.Jurisdiction(id);
@@ -153,7 +153,7 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
   }
   ASSIGN_OR_RETURN(std::string jurisdiction, subjects_.Jurisdiction(request.subject));
   Resource resource{Resource::Kind::kRecord, request.subject, request.key, jurisdiction,
-                    request.classification, request.site};
+                    request.classification,  request.site};
   RETURN_IF_ERROR(Authorize(caller, Action::kWrite, resource));
 
   std::lock_guard lock(StripeFor(request.subject));
@@ -180,7 +180,8 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
   record.version = existing.has_value() ? existing->version + 1 : 1;
   keys::RecordBinding binding{site->site().id, request.subject, request.key,
                               ClassificationName(request.classification), record.version};
-  ASSIGN_OR_RETURN(record.envelope, keys::SealValue(data_key.view(), binding, AsBytes(request.value)));
+  ASSIGN_OR_RETURN(record.envelope,
+                   keys::SealValue(data_key.view(), binding, AsBytes(request.value)));
   RETURN_IF_ERROR(site->WriteRecord(request.subject, request.key, record,
                                     new_wrapped.has_value() ? &*new_wrapped : nullptr));
   return WriteResult{site->site().id, record.version, !existing.has_value()};
@@ -202,13 +203,13 @@ absl::StatusOr<ReadResult> Vault::Get(const Caller& caller, std::string_view sub
   }
   if (site == nullptr) {
     // Whether a record exists is itself protected: decide as for protected data first.
-    Resource absent{Resource::Kind::kRecord, subject, key, jurisdiction,
+    Resource absent{Resource::Kind::kRecord,    subject, key, jurisdiction,
                     Classification::kProtected, ""};
     RETURN_IF_ERROR(Authorize(caller, Action::kRead, absent));
     return absl::NotFoundError(fmt::format("subject '{}' has no record '{}'", subject, key));
   }
-  Resource resource{Resource::Kind::kRecord, subject,           key,
-                    jurisdiction,            record->classification, site->site().id};
+  Resource resource{Resource::Kind::kRecord, subject,        key, jurisdiction,
+                    record->classification,  site->site().id};
   RETURN_IF_ERROR(Authorize(caller, Action::kRead, resource));
 
   ASSIGN_OR_RETURN(std::optional<keys::WrappedDataKey> wrapped, site->GetDataKey(subject));
@@ -236,7 +237,11 @@ absl::Status Vault::Delete(const Caller& caller, std::string_view subject, std::
     if (holders.empty()) classification = record->classification;
     holders.push_back(s);
   }
-  Resource resource{Resource::Kind::kRecord, subject, key, jurisdiction, classification,
+  Resource resource{Resource::Kind::kRecord,
+                    subject,
+                    key,
+                    jurisdiction,
+                    classification,
                     holders.empty() ? std::string_view() : holders[0]->site().id};
   RETURN_IF_ERROR(Authorize(caller, Action::kDelete, resource));
   if (holders.empty()) {
@@ -250,7 +255,7 @@ absl::StatusOr<std::vector<RecordInfo>> Vault::List(const Caller& caller,
                                                     std::string_view subject) {
   RETURN_IF_ERROR(ValidateSubjectId(subject));
   ASSIGN_OR_RETURN(std::string jurisdiction, subjects_.Jurisdiction(subject));
-  Resource resource{Resource::Kind::kSubject, subject, "", jurisdiction,
+  Resource resource{Resource::Kind::kSubject,   subject, "", jurisdiction,
                     Classification::kProtected, ""};
   RETURN_IF_ERROR(Authorize(caller, Action::kList, resource));
   std::map<std::string, RecordInfo> merged;  // the first site in lookup order wins

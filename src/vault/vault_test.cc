@@ -104,8 +104,7 @@ TEST_F(VaultTest, ProtectedDataIsRefusedAbroadWhateverTheRole) {
   // The existence of a record is not revealed abroad either.
   EXPECT_THAT(vault_->Get(As(cn_engineer_), "u1", "absent"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(vault_->Get(As(us_engineer_), "u1", "absent"),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(vault_->Get(As(us_engineer_), "u1", "absent"), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(VaultTest, PublicDataIsReadableByAnyone) {
