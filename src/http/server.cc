@@ -77,8 +77,8 @@ class Server::Impl {
   Impl(ServerOptions options, AsyncHandler handler)
       : options_(std::move(options)),
         handler_(std::move(handler)),
-        ioc_(options_.threads),
-        acceptor_(asio::make_strand(ioc_)),
+        iocs_(MakeContexts(options_.threads)),
+        acceptor_(asio::make_strand(*iocs_[0])),
         accept_retry_(acceptor_.get_executor()) {}
 
   ~Impl() { Stop(); }
@@ -102,17 +102,28 @@ class Server::Impl {
   void DoAccept();
   void OnAccept(const error_code& ec, tcp::socket socket, Strand strand);
 
+  // One io_context per I/O thread: a connection lives on one thread for its whole life, so
+  // its reads, handler and writes never hand off between threads (no cross-thread wake-ups).
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int threads) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < std::max(threads, 1); ++i) {
+      out.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return out;
+  }
+
   const ServerOptions options_;
   const AsyncHandler handler_;
   std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   std::atomic<bool> stopping_{false};
   // Declared before the io_context: SSL streams destroyed with it still refer to the context.
   std::optional<asio::ssl::context> ssl_ctx_;
-  asio::io_context ioc_;
+  std::vector<std::unique_ptr<asio::io_context>> iocs_;
+  size_t next_context_ = 0;  // round-robin for new connections; used on the acceptor's strand
   tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_;  // backs off after accept errors such as EMFILE
   tcp::endpoint endpoint_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
 
   std::mutex conns_mu_;
@@ -650,7 +661,7 @@ absl::Status Server::Impl::Init() {
   error_code ec;
   asio::ip::address address = asio::ip::make_address(options_.host, ec);
   if (ec) {
-    tcp::resolver resolver(ioc_);
+    tcp::resolver resolver(*iocs_[0]);
     auto results = resolver.resolve(options_.host, "", ec);
     if (ec || results.empty()) {
       return absl::InvalidArgumentError(ToAbsl(fmt::format("bad host '{}'", options_.host)));
@@ -682,13 +693,13 @@ absl::Status Server::Impl::Init() {
 }
 
 void Server::Impl::Run() {
-  work_.emplace(ioc_.get_executor());
+  for (auto& ioc : iocs_) work_.push_back(asio::make_work_guard(*ioc));
   asio::post(acceptor_.get_executor(), [this] { DoAccept(); });
-  for (int i = 0; i < options_.threads; ++i) {
-    threads_.emplace_back([this] {
+  for (size_t i = 0; i < iocs_.size(); ++i) {
+    threads_.emplace_back([this, ioc = iocs_[i].get()] {
       for (;;) {
         try {
-          ioc_.run();
+          ioc->run();
           return;
         } catch (...) {
           // Our handlers do not throw; keep serving rather than terminate if one does.
@@ -699,7 +710,7 @@ void Server::Impl::Run() {
 }
 
 void Server::Impl::DoAccept() {
-  Strand strand = asio::make_strand(ioc_);
+  Strand strand = asio::make_strand(*iocs_[next_context_++ % iocs_.size()]);
   acceptor_.async_accept(strand, [this, strand](const error_code& ec, tcp::socket socket) {
     OnAccept(ec, std::move(socket), strand);
   });
@@ -779,8 +790,8 @@ void Server::Impl::Stop() {
     std::lock_guard<std::mutex> lock(gate_->mu);
     gate_->open = false;
   }
-  work_.reset();
-  ioc_.stop();
+  work_.clear();
+  for (auto& ioc : iocs_) ioc->stop();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
   error_code ec;

@@ -28,7 +28,8 @@ struct TlsOptions {
 struct ServerOptions {
   std::string host = "127.0.0.1";  // an IP address or a resolvable name
   uint16_t port = 0;               // 0 = a free port, see Server::port()
-  int threads = 0;                 // I/O threads; 0 = one per core
+  int threads = 0;                 // I/O threads, each with its own event loop; 0 = one per core.
+                                   // A connection stays on the thread that accepted it.
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;  // request line + header fields
   // Limit for reading one request (headers and body) and for writing one response; an idle

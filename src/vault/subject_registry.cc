@@ -28,10 +28,21 @@ absl::StatusOr<bool> SubjectRegistry::Register(std::string_view id, std::string_
   nlohmann::json doc = {{"jurisdiction", jurisdiction},
                         {"registered_at", clock_->NowUnixSeconds()}};
   RETURN_IF_ERROR(meta_->Put(SubjectKey(id), doc.dump()));
+  Remember(id, jurisdiction);
   return true;
 }
 
+void SubjectRegistry::Remember(std::string_view id, std::string_view jurisdiction) const {
+  std::unique_lock lock(cache_mu_);
+  if (cache_.size() >= kMaxCached) cache_.clear();
+  cache_.emplace(std::string(id), std::string(jurisdiction));
+}
+
 absl::StatusOr<std::string> SubjectRegistry::Jurisdiction(std::string_view id) const {
+  {
+    std::shared_lock lock(cache_mu_);
+    if (auto it = cache_.find(id); it != cache_.end()) return it->second;
+  }
   absl::StatusOr<std::string> raw = meta_->Get(SubjectKey(id));
   if (absl::IsNotFound(raw.status())) {
     return absl::NotFoundError(fmt::format("subject '{}' is not registered", id));
@@ -41,7 +52,9 @@ absl::StatusOr<std::string> SubjectRegistry::Jurisdiction(std::string_view id) c
   if (!doc.is_object() || !doc.contains("jurisdiction") || !doc["jurisdiction"].is_string()) {
     return absl::DataLossError(fmt::format("registration of subject '{}' is malformed", id));
   }
-  return doc["jurisdiction"].get<std::string>();
+  std::string jurisdiction = doc["jurisdiction"].get<std::string>();
+  Remember(id, jurisdiction);
+  return jurisdiction;
 }
 
 }  // namespace domicile::vault

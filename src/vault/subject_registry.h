@@ -1,13 +1,16 @@
 // SubjectRegistry: who the node holds data about, and each one's home jurisdiction, fixed at
 // registration. Kept in the node's own metadata store under s/<subject> as JSON
-// {"jurisdiction": "US", "registered_at": <unix seconds>}.
+// {"jurisdiction": "US", "registered_at": <unix seconds>}. A subject's jurisdiction never
+// changes, so lookups are cached in memory (bounded: the cache is emptied when it is full).
 #pragma once
 
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "absl/status/statusor.h"
 #include "store/kv_store.h"
@@ -27,9 +30,18 @@ class SubjectRegistry {
   absl::StatusOr<std::string> Jurisdiction(std::string_view id) const;
 
  private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  static constexpr size_t kMaxCached = 1 << 16;
+  void Remember(std::string_view id, std::string_view jurisdiction) const;
+
   std::unique_ptr<store::KvStore> meta_;
   const Clock* clock_;
   std::mutex register_mu_;  // serialises read-check-write of registrations
+  mutable std::shared_mutex cache_mu_;
+  mutable std::unordered_map<std::string, std::string, Hash, std::equal_to<>> cache_;
 };
 
 }  // namespace domicile::vault

@@ -1,0 +1,75 @@
+// The vault's read and write paths without HTTP: decide, unwrap the data key, open the value.
+// Run: build/bench/vault_bench
+#include <filesystem>
+#include <random>
+
+#include "benchmark/benchmark.h"
+#include "keys/file_keyring.h"
+#include "store/rocksdb_store.h"
+#include "vault/residency_guard.h"
+#include "vault/vault.h"
+
+namespace domicile::vault {
+namespace {
+
+struct Fixture {
+  std::filesystem::path dir;
+  FakeClock clock;
+  std::unique_ptr<Vault> vault;
+  Principal writer, reader;
+
+  explicit Fixture(int subjects, int records) {
+    dir = std::filesystem::temp_directory_path() /
+          ("domicile-vault-bench-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::vector<std::unique_ptr<SiteStore>> sites;
+    sites.push_back(
+        std::make_unique<SiteStore>(Site{"us-tx", "US", "oracle", SiteRole::kPrimary},
+                                    std::move(*store::OpenRocksDbStore(dir / "sites/us-tx"))));
+    ResidencyRules rules;
+    rules.AllowPrimary("US", "us-tx");
+    vault = std::move(*Vault::Create(
+        std::move(sites), std::move(*store::OpenRocksDbStore(dir / "meta")), rules,
+        std::move(*keys::FileKeyring::Open(dir / "keyring", crypto::SecretBytes(32))),
+        std::make_unique<ResidencyGuard>(), &clock));
+    writer.id = "svc";
+    writer.location = "US";
+    writer.roles = {"writer"};
+    reader.id = "bob";
+    reader.location = "US";
+    std::string value(1024, 'v');
+    for (int s = 0; s < subjects; ++s) {
+      std::string id = "u" + std::to_string(s);
+      (void)vault->RegisterSubject({&writer, {}}, id, "US");
+      for (int r = 0; r < records; ++r) {
+        std::string key = "k" + std::to_string(r);
+        (void)vault->Put({&writer, {}}, {id, key, Classification::kProtected, "", value});
+      }
+    }
+  }
+  ~Fixture() {
+    vault.reset();
+    std::filesystem::remove_all(dir);
+  }
+};
+
+void BM_VaultGetProtected1KiB(benchmark::State& state) {
+  static Fixture f(100, 10);
+  std::mt19937 rng(42);
+  std::vector<std::pair<std::string, std::string>> targets;
+  for (int s = 0; s < 100; ++s) {
+    for (int r = 0; r < 10; ++r)
+      targets.emplace_back("u" + std::to_string(s), "k" + std::to_string(r));
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    const auto& [subject, key] = targets[i++ % targets.size()];
+    auto r = f.vault->Get({&f.reader, {}}, subject, key);
+    if (!r.ok()) state.SkipWithError("read failed");
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_VaultGetProtected1KiB)->ThreadRange(1, 2)->UseRealTime();
+
+}  // namespace
+}  // namespace domicile::vault
