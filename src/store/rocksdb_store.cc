@@ -179,13 +179,25 @@ class RocksDbStore : public KvStore {
 
 rocksdb::Options MakeOptions(const RocksDbOptions& options) {
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  // Point gets dominate: a whole-key bloom filter lets most misses skip the disk, and keeping
-  // index and filter blocks in the block cache bounds their memory by the cache's capacity.
+  // A few large shards rather than RocksDB's 64 small ones: an index or filter partition must
+  // fit in its shard beside the data blocks, or it is evicted and re-read on every get.
+  rocksdb::LRUCacheOptions cache;
+  cache.capacity = options.block_cache_bytes;
+  cache.num_shard_bits = 2;
+  cache.high_pri_pool_ratio = 0.5;
+  table.block_cache = rocksdb::NewLRUCache(cache);
+  // Point gets dominate: a whole-key bloom filter lets most misses skip the disk. Index and
+  // filters are partitioned into small blocks kept in the block cache at high priority, with
+  // their top level pinned, so their memory stays bounded by the cache as data grows, and a
+  // get reads one small partition rather than a whole index.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
   table.whole_key_filtering = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.metadata_block_size = 4096;
   table.cache_index_and_filter_blocks = true;
   table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_top_level_index_and_filter = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
 
   rocksdb::Options rocks;
