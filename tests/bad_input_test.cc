@@ -20,15 +20,13 @@ class BadInputTest : public NodeTest {
  protected:
   void SetUp() override {
     // The example deployment with a small body limit.
-    absl::StatusOr<std::string> text = ReadFileToString(ExampleConfig());
-    ASSERT_TRUE(text.ok());
-    std::string t = *text;
+    std::string t = ExampleConfigText();
     size_t at = t.find("max_body_bytes = 1048576");
     ASSERT_NE(at, std::string::npos);
     t.replace(at, std::string("max_body_bytes = 1048576").size(), "max_body_bytes = 4096");
     config_ = (dir_ / "domicile.toml").string();
     ASSERT_TRUE(WriteFileAtomically(config_, AsBytes(t)).ok());
-    StartNode();
+    ASSERT_NO_FATAL_FAILURE(StartNode());
     ASSERT_EQ(
         Call("svc-app-token", "POST", "/v1/subjects", R"({"id":"u1","jurisdiction":"US"})").status,
         201);

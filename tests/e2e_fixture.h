@@ -2,6 +2,8 @@
 // example deployment (examples/texas) on port 0, and a helper to call it as a principal.
 #pragma once
 
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +16,10 @@
 namespace domicile::testing {
 
 inline std::string ExampleConfig() { return DOMICILE_SOURCE_DIR "/examples/texas/domicile.toml"; }
+
+// The example configuration's text with its policy file named by absolute path, so that a test
+// can write a modified copy anywhere.
+std::string ExampleConfigText();
 
 class NodeTest : public ::testing::Test {
  protected:
@@ -32,7 +38,7 @@ class NodeTest : public ::testing::Test {
     node_ = std::move(*node);
   }
 
-  void SetUp() override { StartNode(); }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartNode()); }
 
   // Calls the node as the principal whose token is `token` ("" for none).
   http::ClientResponse Call(const std::string& token, const std::string& method,
@@ -53,6 +59,18 @@ class NodeTest : public ::testing::Test {
   std::string config_ = ExampleConfig();
   std::unique_ptr<NodeProcess> node_;
 };
+
+inline std::string ExampleConfigText() {
+  std::ifstream in(ExampleConfig());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string relative = "files = [\"policy.cedar\"]";
+  size_t at = text.find(relative);
+  if (at != std::string::npos) {
+    text.replace(at, relative.size(),
+                 "files = [\"" DOMICILE_SOURCE_DIR "/examples/texas/policy.cedar\"]");
+  }
+  return text;
+}
 
 inline std::string NodeTest::ErrorCode(const http::ClientResponse& r) {
   const std::string key = "\"code\":\"";

@@ -31,14 +31,13 @@ class TlsTest : public NodeTest {
   }
 
   void StartWithTls(bool mutual) {
-    absl::StatusOr<std::string> text = ReadFileToString(ExampleConfig());
-    ASSERT_TRUE(text.ok());
+    std::string text = ExampleConfigText();
     std::string d = dir_.path().string();
     std::string tls = "\n[tls]\ncert = \"" + d + "/node.pem\"\nkey = \"" + d + "/node.key\"\n";
     if (mutual) tls += "client_ca = \"" + d + "/ca.pem\"\n";
     config_ = d + "/tls.toml";
-    ASSERT_TRUE(WriteFileAtomically(config_, AsBytes(*text + tls)).ok());
-    StartNode();
+    ASSERT_TRUE(WriteFileAtomically(config_, AsBytes(text + tls)).ok());
+    ASSERT_NO_FATAL_FAILURE(StartNode());
     ASSERT_EQ(node_->url().rfind("https://", 0), 0u) << node_->url();
   }
 

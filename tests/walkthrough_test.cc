@@ -48,7 +48,7 @@ TEST_F(WalkthroughTest, TheStory) {
     auto refused = Call(token, "GET", "/v1/subjects/u1/records/email");
     EXPECT_EQ(refused.status, 403) << token;
     EXPECT_EQ(ErrorCode(refused), "denied");
-    EXPECT_THAT(refused.body, HasSubstr("located in CN"));
+    EXPECT_THAT(refused.body, HasSubstr("forbidden by no-parent-on-protected"));
     EXPECT_THAT(refused.body, ::testing::Not(HasSubstr("u1@example")));
     EXPECT_EQ(Call(token, "GET", "/v1/subjects/u1/records").status, 403);
   }

@@ -224,6 +224,71 @@ void ParseSites(Checker& c, const toml::table& root, Config& config) {
   }
 }
 
+void ParsePolicy(Checker& c, const toml::table& root, const std::filesystem::path& base,
+                 Config& config) {
+  const toml::node* node = root.get("policy");
+  if (node == nullptr) return;
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return c.Problem(node, "[policy] must be a table");
+  c.OnlyKeys(*t, "[policy]", {"files"});
+  std::vector<std::string> files;
+  if (!c.StringArray(*t, "files", files, "[policy]")) {
+    if (t->get("files") == nullptr) c.Problem(node, "[policy] needs 'files'");
+    return;
+  }
+  if (files.empty()) c.Problem(t->get("files"), "[policy] files must name at least one file");
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::filesystem::path path = files[i];
+    if (path.is_relative()) path = base / path;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      c.Problem(t->get("files")->as_array()->get(i),
+                fmt::format("policy file '{}' does not exist", path.string()));
+    }
+    config.policy_files.push_back(std::move(path));
+  }
+}
+
+void ParseJurisdictions(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("jurisdictions");
+  if (node == nullptr) return;
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return c.Problem(node, "[jurisdictions] must be a table of jurisdictions");
+  for (const auto& [key, j_node] : *t) {
+    std::string j(key.str());
+    std::string where = fmt::format("[jurisdictions.{}]", j);
+    c.Check(&j_node, vault::ValidateJurisdiction(j));
+    const toml::table* jt = j_node.as_table();
+    if (jt == nullptr) {
+      c.Problem(&j_node, fmt::format("{} must be a table", where));
+      continue;
+    }
+    c.OnlyKeys(*jt, where, {"entities"});
+    std::vector<std::string> entities;
+    c.StringArray(*jt, "entities", entities, where);
+    config.trusted_entities[j] = std::move(entities);
+  }
+}
+
+void ParseNetwork(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("network");
+  if (node == nullptr) return;
+  const toml::table* t = node->as_table();
+  if (t == nullptr) {
+    return c.Problem(node, "[network] must map CIDR blocks to jurisdictions");
+  }
+  for (const auto& [key, value] : *t) {
+    if (!value.is_string()) {
+      c.Problem(&value, fmt::format("[network] \"{}\" must map to a jurisdiction such as \"US\"",
+                                    std::string(key.str())));
+      continue;
+    }
+    std::string j = value.as_string()->get();
+    c.Check(&value, vault::ValidateJurisdiction(j));
+    c.Check(&value, config.network.Add(key.str(), j));
+  }
+}
+
 const SiteConfig* FindSite(const Config& config, std::string_view id) {
   for (const SiteConfig& s : config.sites) {
     if (s.site.id == id) return &s;
@@ -368,6 +433,7 @@ absl::Status SplitHostPort(std::string_view listen, std::string& host, uint16_t&
 }
 
 ParsedConfig ParseConfig(std::string_view text, std::string_view file) {
+  const std::filesystem::path base = std::filesystem::path(file).parent_path();
   ParsedConfig out;
   Checker c(file);
   toml::table root;
@@ -380,7 +446,8 @@ ParsedConfig ParseConfig(std::string_view text, std::string_view file) {
     return out;
   }
   c.OnlyKeys(root, "the configuration",
-             {"node", "keys", "limits", "tls", "sites", "residency", "principals"});
+             {"node", "keys", "limits", "tls", "sites", "residency", "principals", "policy",
+              "jurisdictions", "network"});
   ParseNode(c, root, out.config);
   ParseKeys(c, root, out.config);
   ParseLimits(c, root, out.config);
@@ -388,6 +455,9 @@ ParsedConfig ParseConfig(std::string_view text, std::string_view file) {
   ParseSites(c, root, out.config);
   ParseResidency(c, root, out.config);
   ParsePrincipals(c, root, out.config);
+  ParsePolicy(c, root, base, out.config);
+  ParseJurisdictions(c, root, out.config);
+  ParseNetwork(c, root, out.config);
   out.problems = c.TakeProblems();
   return out;
 }

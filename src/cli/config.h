@@ -6,10 +6,12 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "vault/network_map.h"
 #include "vault/principal.h"
 #include "vault/residency_rules.h"
 #include "vault/site.h"
@@ -46,6 +48,13 @@ struct Config {
   std::vector<SiteConfig> sites;
   vault::ResidencyRules residency;
   std::vector<PrincipalConfig> principals;
+  // Policy files (Cedar), resolved against the configuration file's directory. None: the
+  // built-in default policy (docs/policy.md).
+  std::vector<std::filesystem::path> policy_files;
+  // Per jurisdiction, the employers trusted with its protected data (checked by the lint).
+  std::map<std::string, std::vector<std::string>> trusted_entities;
+  // Where requests come from: CIDR block -> jurisdiction.
+  vault::NetworkMap network;
 };
 
 struct ConfigProblem {

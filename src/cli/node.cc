@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "cli/policies.h"
 #include "crypto/random.h"
 #include "crypto/sha256.h"
 #include "fmt/format.h"
@@ -16,7 +17,7 @@
 #include "store/rocksdb_store.h"
 #include "util/encoding.h"
 #include "util/status_macros.h"
-#include "vault/residency_guard.h"
+#include "vault/policy_decider.h"
 #include "vault/vault.h"
 
 namespace domicile::cli {
@@ -120,14 +121,22 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> meta,
                    store::OpenRocksDbStore(config.data_dir / "meta"));
 
+  absl::StatusOr<policy::PolicySet> policies = LoadPolicySet(config.policy_files);
+  if (!policies.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("policy: {}", std::string(policies.status().message())));
+  }
+  auto decider = std::make_unique<vault::PolicyDecider>(std::move(*policies), config.network);
+  spdlog::info("policy set {} ({} policies)", decider->policy_sha256(), decider->policies().size());
+
   auto parts = std::make_unique<Parts>();
   parts->scheme = tls ? "https" : "http";
   vault::VaultOptions vault_options;
   vault_options.max_value_bytes = config.max_body_bytes;
-  ASSIGN_OR_RETURN(parts->vault, vault::Vault::Create(std::move(sites), std::move(meta),
-                                                      config.residency, std::move(keyring),
-                                                      std::make_unique<vault::ResidencyGuard>(),
-                                                      &parts->clock, vault_options));
+  ASSIGN_OR_RETURN(
+      parts->vault,
+      vault::Vault::Create(std::move(sites), std::move(meta), config.residency, std::move(keyring),
+                           std::move(decider), &parts->clock, vault_options));
   std::vector<http::Credential> credentials;
   for (const PrincipalConfig& p : config.principals) {
     credentials.push_back({p.token_sha256, p.principal});

@@ -16,14 +16,34 @@
 
 namespace domicile::vault {
 
-enum class Action { kRead, kWrite, kDelete, kList };
+// Every action the policy model knows ("read" ... "policy.update"); the later ones are used by
+// grants, lifecycle operations and policy updates.
+enum class Action {
+  kRead,
+  kWrite,
+  kDelete,
+  kList,
+  kRequest,
+  kApprove,
+  kRevoke,
+  kMigrate,
+  kShred,
+  kBackup,
+  kRestore,
+  kPolicyUpdate,
+};
+inline constexpr Action kAllActions[] = {Action::kRead,   Action::kWrite,   Action::kDelete,
+                                         Action::kList,   Action::kRequest, Action::kApprove,
+                                         Action::kRevoke, Action::kMigrate, Action::kShred,
+                                         Action::kBackup, Action::kRestore, Action::kPolicyUpdate};
 
 std::string_view ActionName(Action action);
 
 // What is being acted on. For a record: subject, key, classification and the site that holds
-// (or would hold) it. For a subject (registration, listing): key is empty.
+// (or would hold) it. For a subject (registration, listing): key is empty. For the policy set
+// itself (kPolicy): only the kind matters.
 struct Resource {
-  enum class Kind { kRecord, kSubject };
+  enum class Kind { kRecord, kSubject, kPolicy };
   Kind kind = Kind::kRecord;
   std::string_view subject;
   std::string_view key;
@@ -43,6 +63,8 @@ struct Decision {
   bool allow = false;
   std::string reason;                    // why, in words a caller can act on
   std::vector<std::string> determining;  // ids of the rules or policies that decided
+  std::vector<std::string> diagnostics;  // policies skipped because they errored, and why
+  std::string policy_sha256;             // hex SHA-256 of the policy set that decided, if any
 };
 
 class Decider {

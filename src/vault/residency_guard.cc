@@ -5,26 +5,12 @@
 namespace domicile::vault {
 namespace {
 
-Decision Allow(std::string rule) { return Decision{true, "allowed by " + rule, {std::move(rule)}}; }
+Decision Allow(std::string rule) { return Decision{true, "allowed by " + rule, {std::move(rule)}, {}, {}}; }
 Decision Deny(std::string rule, std::string reason) {
-  return Decision{false, std::move(reason), {std::move(rule)}};
+  return Decision{false, std::move(reason), {std::move(rule)}, {}, {}};
 }
 
 }  // namespace
-
-std::string_view ActionName(Action action) {
-  switch (action) {
-    case Action::kRead:
-      return "read";
-    case Action::kWrite:
-      return "write";
-    case Action::kDelete:
-      return "delete";
-    case Action::kList:
-      return "list";
-  }
-  return "read";
-}
 
 Decision ResidencyGuard::Decide(const Principal& principal, Action action, const Resource& resource,
                                 const RequestContext&) const {

@@ -1,5 +1,6 @@
 // Names of the small enums of the vault's vocabulary.
 #include "vault/classification.h"
+#include "vault/decider.h"
 #include "vault/principal.h"
 #include "vault/site.h"
 
@@ -42,6 +43,36 @@ std::optional<PrincipalType> ParsePrincipalType(std::string_view name) {
   if (name == "User") return PrincipalType::kUser;
   if (name == "Service") return PrincipalType::kService;
   return std::nullopt;
+}
+
+std::string_view ActionName(Action action) {
+  switch (action) {
+    case Action::kRead:
+      return "read";
+    case Action::kWrite:
+      return "write";
+    case Action::kDelete:
+      return "delete";
+    case Action::kList:
+      return "list";
+    case Action::kRequest:
+      return "request";
+    case Action::kApprove:
+      return "approve";
+    case Action::kRevoke:
+      return "revoke";
+    case Action::kMigrate:
+      return "migrate";
+    case Action::kShred:
+      return "shred";
+    case Action::kBackup:
+      return "backup";
+    case Action::kRestore:
+      return "restore";
+    case Action::kPolicyUpdate:
+      return "policy.update";
+  }
+  return "read";
 }
 
 }  // namespace domicile::vault

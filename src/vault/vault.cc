@@ -130,11 +130,15 @@ absl::StatusOr<bool> Vault::RegisterSubject(const Caller& caller, std::string_vi
                                             std::string_view jurisdiction) {
   RETURN_IF_ERROR(ValidateSubjectId(id));
   RETURN_IF_ERROR(ValidateJurisdiction(jurisdiction));
-  Resource resource{Resource::Kind::kSubject, id, "", jurisdiction, Classification::kProtected, ""};
+  // An existing subject is decided on as it is, in its home jurisdiction; a new one in the
+  // jurisdiction asked for.
+  absl::StatusOr<std::string> existing = subjects_.Jurisdiction(id);
+  if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
+  std::string_view home = existing.ok() ? std::string_view(*existing) : jurisdiction;
+  Resource resource{Resource::Kind::kSubject, id, "", home, Classification::kProtected, ""};
   RETURN_IF_ERROR(Authorize(caller, Action::kWrite, resource));
   // A subject's home jurisdiction never changes: say so before anything else.
-  if (absl::StatusOr<std::string> existing = subjects_.Jurisdiction(id);
-      existing.ok() && *existing != jurisdiction) {
+  if (existing.ok() && *existing != jurisdiction) {
     return subjects_.Register(id, jurisdiction);  // reports the conflict
   }
   if (rules_.PrimarySites(jurisdiction).empty()) {
