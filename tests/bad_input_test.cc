@@ -169,7 +169,7 @@ TEST(ConfigFiles, CheckConfigNamesFileAndLine) {
   EXPECT_FALSE(std::filesystem::exists(dir / "d"));
   CommandResult ok = RunCommand({"check-config", ExampleConfig()});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_THAT(ok.out, HasSubstr("ok (4 sites, 6 principals)"));
+  EXPECT_THAT(ok.out, HasSubstr("ok (4 sites, 6 principals, 7 policies)"));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
 #include "cli/config.h"
+#include "cli/policies.h"
 #include "util/file.h"
 
 namespace domicile::cli {
@@ -21,8 +22,18 @@ int CheckConfig(const std::string& path) {
     std::cerr << path << ": " << parsed.problems.size() << " problem(s)\n";
     return 1;
   }
+  absl::StatusOr<policy::PolicySet> policies = LoadPolicySet(parsed.config);
+  if (!policies.ok()) {
+    std::cerr << policies.status().message() << "\n";
+    return 1;
+  }
+  if (absl::Status lint = LintPolicySet(*policies, parsed.config); !lint.ok()) {
+    std::cerr << lint.message();
+    return 1;
+  }
   std::cout << path << ": ok (" << parsed.config.sites.size() << " sites, "
-            << parsed.config.principals.size() << " principals)\n";
+            << parsed.config.principals.size() << " principals, " << policies->size()
+            << " policies)\n";
   return 0;
 }
 

@@ -48,9 +48,10 @@ struct Config {
   std::vector<SiteConfig> sites;
   vault::ResidencyRules residency;
   std::vector<PrincipalConfig> principals;
-  // Policy files (Cedar), resolved against the configuration file's directory. None: the
-  // built-in default policy (docs/policy.md).
+  // Policy files (Cedar), resolved against the configuration file's directory. A node needs
+  // them; only the embedded default carries its policy inline instead.
   std::vector<std::filesystem::path> policy_files;
+  std::string inline_policy;  // not settable from TOML
   // Per jurisdiction, the employers trusted with its protected data (checked by the lint).
   std::map<std::string, std::vector<std::string>> trusted_entities;
   // Where requests come from: CIDR block -> jurisdiction.

@@ -42,6 +42,8 @@ Config EmbeddedDefaultConfig(std::string& demo_token) {
   config.sites.push_back(site);
   config.residency.AllowPrimary("US", "local-us");
   config.create_master_key = true;
+  config.inline_policy = std::string(kEmbeddedDefaultPolicy);
+  config.trusted_entities["US"] = {"local"};
   absl::StatusOr<Bytes> random = crypto::RandomBytes(24);
   demo_token = "demo-" + HexEncode(random.ok() ? *random : Bytes(24, 0));
   PrincipalConfig demo;
@@ -86,6 +88,16 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
         host);
   }
 
+  // The policy first: a set that does not parse or pass the lint changes nothing on disk.
+  absl::StatusOr<policy::PolicySet> policies = LoadPolicySet(config);
+  if (!policies.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("policy: {}", std::string(policies.status().message())));
+  }
+  RETURN_IF_ERROR(LintPolicySet(*policies, config));
+  auto decider = std::make_unique<vault::PolicyDecider>(std::move(*policies), config.network);
+  spdlog::info("policy set {} ({} policies)", decider->policy_sha256(), decider->policies().size());
+
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir / "sites", ec);
   if (ec) {
@@ -120,14 +132,6 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   }
   ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> meta,
                    store::OpenRocksDbStore(config.data_dir / "meta"));
-
-  absl::StatusOr<policy::PolicySet> policies = LoadPolicySet(config.policy_files);
-  if (!policies.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("policy: {}", std::string(policies.status().message())));
-  }
-  auto decider = std::make_unique<vault::PolicyDecider>(std::move(*policies), config.network);
-  spdlog::info("policy set {} ({} policies)", decider->policy_sha256(), decider->policies().size());
 
   auto parts = std::make_unique<Parts>();
   parts->scheme = tls ? "https" : "http";

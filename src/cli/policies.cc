@@ -1,34 +1,45 @@
 #include "cli/policies.h"
 
+#include <set>
+
 #include "fmt/format.h"
 #include "policy/parser.h"
 #include "util/file.h"
 
 namespace domicile::cli {
 
-const std::string_view kDefaultPolicy = R"cedar(
-@id("default-read-protected-in-jurisdiction")
+const std::string_view kEmbeddedDefaultPolicy = R"cedar(
+@id("read-protected-in-jurisdiction")
 permit (principal, action == Action::"read", resource is Record)
-when { resource.class == "protected" && principal.location == resource.jurisdiction };
+when {
+  resource.class == "protected" &&
+  principal.location == resource.jurisdiction &&
+  principal.entity == "local"
+};
 
-@id("default-read-public")
+@id("read-public")
 permit (principal, action == Action::"read", resource is Record)
 when { resource.class == "public" };
 
-@id("default-list-in-jurisdiction")
+@id("list-in-jurisdiction")
 permit (principal, action == Action::"list", resource is Subject)
-when { principal.location == resource.jurisdiction };
+when { principal.location == resource.jurisdiction && principal.entity == "local" };
 
-@id("default-writers-write")
+@id("writers-write")
 permit (principal, action in [Action::"write", Action::"delete"], resource is Record)
 when {
   principal.roles.contains("writer") &&
-  (resource.class == "public" || principal.location == resource.jurisdiction)
+  principal.location == resource.jurisdiction &&
+  principal.entity == "local"
 };
 
-@id("default-writers-register")
+@id("writers-register")
 permit (principal, action == Action::"write", resource is Subject)
-when { principal.roles.contains("writer") };
+when {
+  principal.roles.contains("writer") &&
+  principal.location == resource.jurisdiction &&
+  principal.entity == "local"
+};
 )cedar";
 
 absl::StatusOr<policy::PolicySet> ParsePolicyTexts(
@@ -48,10 +59,9 @@ absl::StatusOr<policy::PolicySet> ParsePolicyTexts(
   return policy::PolicySet::Merge(sets);
 }
 
-absl::StatusOr<policy::PolicySet> LoadPolicySet(const std::vector<std::filesystem::path>& files) {
+absl::StatusOr<policy::PolicySet> LoadPolicySet(const Config& config) {
   std::vector<std::pair<std::string, std::string>> texts;
-  if (files.empty()) texts.emplace_back("built-in default policy", std::string(kDefaultPolicy));
-  for (const std::filesystem::path& file : files) {
+  for (const std::filesystem::path& file : config.policy_files) {
     absl::StatusOr<std::string> text = ReadFileToString(file);
     if (!text.ok()) {
       return absl::InvalidArgumentError(
@@ -59,7 +69,34 @@ absl::StatusOr<policy::PolicySet> LoadPolicySet(const std::vector<std::filesyste
     }
     texts.emplace_back(file.string(), std::move(*text));
   }
+  if (texts.empty() && !config.inline_policy.empty()) {
+    texts.emplace_back("embedded default policy", config.inline_policy);
+  }
+  if (texts.empty()) {
+    return absl::InvalidArgumentError(
+        "no policy: name the Cedar policy files that decide requests in [policy] files");
+  }
   return ParsePolicyTexts(texts);
+}
+
+vault::LintModel LintModelFor(const Config& config) {
+  vault::LintModel model;
+  for (const PrincipalConfig& p : config.principals) model.principals.push_back(p.principal);
+  model.trusted_entities = config.trusted_entities;
+  std::set<std::string> jurisdictions;
+  for (const std::string& j : config.residency.Jurisdictions()) jurisdictions.insert(j);
+  for (const auto& [j, entities] : config.trusted_entities) jurisdictions.insert(j);
+  model.jurisdictions.assign(jurisdictions.begin(), jurisdictions.end());
+  for (const SiteConfig& s : config.sites) model.sites.push_back(s.site.id);
+  return model;
+}
+
+absl::Status LintPolicySet(const policy::PolicySet& policies, const Config& config) {
+  vault::LintResult result = vault::LintPolicies(policies, LintModelFor(config));
+  if (result.ok()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      fmt::format("the policy set is refused by the lint ({} counterexample(s)):\n{}",
+                  result.counterexamples.size(), result.Report()));
 }
 
 }  // namespace domicile::cli

@@ -1,27 +1,38 @@
-// Loading the node's policy set: the configured Cedar files, or the built-in default policy
-// when none are configured (the same rules as the old residency guard, written in Cedar).
+// The node's policy set: loading it (the configured Cedar files, or the embedded default's
+// inline policy), and checking it with the lint against the configuration's principals,
+// jurisdictions and sites before it may decide anything.
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cli/config.h"
 #include "policy/policy_set.h"
+#include "vault/policy_lint.h"
 
 namespace domicile::cli {
 
-// The built-in default policy: protected records only to principals located in the record's
-// jurisdiction; public records to anyone authenticated; writes, deletes and registrations by
-// principals with the "writer" role (protected ones only in the jurisdiction).
-extern const std::string_view kDefaultPolicy;
+// The embedded default's policy: protected records only to principals of the entity "local"
+// located in the record's jurisdiction; public records to anyone authenticated; writes and
+// registrations by "local" writers in the jurisdiction.
+extern const std::string_view kEmbeddedDefaultPolicy;
 
-// Reads and parses `files` into one set; with no files, parses kDefaultPolicy. InvalidArgument
-// with every parse error (FILE:LINE:COL and a caret).
-absl::StatusOr<policy::PolicySet> LoadPolicySet(const std::vector<std::filesystem::path>& files);
+// Reads and parses the configured policy (files, else the inline policy). InvalidArgument with
+// every parse error (FILE:LINE:COL and a caret), or when the configuration names no policy.
+absl::StatusOr<policy::PolicySet> LoadPolicySet(const Config& config);
 
-// Parses policy texts given as (name, text) pairs, e.g. from a request body.
+// Parses policy texts given as (name, text) pairs into one set.
 absl::StatusOr<policy::PolicySet> ParsePolicyTexts(
     const std::vector<std::pair<std::string, std::string>>& texts);
+
+// What the lint checks a set against, from the configuration.
+vault::LintModel LintModelFor(const Config& config);
+
+// Runs the lint. FailedPrecondition listing every counterexample when the set is refused.
+absl::Status LintPolicySet(const policy::PolicySet& policies, const Config& config);
 
 }  // namespace domicile::cli
