@@ -17,6 +17,7 @@
 #include "store/rocksdb_store.h"
 #include "util/encoding.h"
 #include "util/status_macros.h"
+#include "vault/policy_admin.h"
 #include "vault/policy_decider.h"
 #include "vault/vault.h"
 
@@ -26,6 +27,7 @@ struct Node::Parts {
   RealClock clock;
   std::unique_ptr<vault::Vault> vault;
   std::unique_ptr<http::Authenticator> authenticator;
+  std::unique_ptr<vault::PolicyAdmin> policy_admin;
   std::unique_ptr<http::Api> api;
   std::unique_ptr<http::Server> server;
   std::string scheme;
@@ -133,6 +135,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> meta,
                    store::OpenRocksDbStore(config.data_dir / "meta"));
 
+  vault::PolicyDecider* decider_ptr = decider.get();
   auto parts = std::make_unique<Parts>();
   parts->scheme = tls ? "https" : "http";
   vault::VaultOptions vault_options;
@@ -146,8 +149,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
     credentials.push_back({p.token_sha256, p.principal});
   }
   parts->authenticator = std::make_unique<http::Authenticator>(std::move(credentials));
-  parts->api =
-      std::make_unique<http::Api>(parts->vault.get(), parts->authenticator.get(), &parts->clock);
+  parts->policy_admin =
+      std::make_unique<vault::PolicyAdmin>(parts->vault.get(), decider_ptr, LintModelFor(config));
+  parts->api = std::make_unique<http::Api>(parts->vault.get(), parts->authenticator.get(),
+                                           &parts->clock, parts->policy_admin.get());
 
   http::ServerOptions server_options;
   server_options.host = host;

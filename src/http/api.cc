@@ -82,8 +82,9 @@ Response Json(int status, const nlohmann::json& body) { return JsonResponse(stat
 
 }  // namespace
 
-Api::Api(vault::Vault* vault, const Authenticator* authenticator, const Clock* clock)
-    : vault_(vault), authenticator_(authenticator), clock_(clock) {}
+Api::Api(vault::Vault* vault, const Authenticator* authenticator, const Clock* clock,
+         vault::PolicyAdmin* policy_admin)
+    : vault_(vault), authenticator_(authenticator), clock_(clock), policy_admin_(policy_admin) {}
 
 Response Api::Handle(const Request& request) const {
   absl::StatusOr<std::vector<std::string>> segments = PathSegments(request.path);
@@ -96,8 +97,11 @@ Response Api::Handle(const Request& request) const {
     }
     return Response{200, "text/plain; charset=utf-8", {}, "ok\n"};
   }
-  if (seg.size() < 2 || seg[0] != "v1" || seg[1] != "subjects" || seg.size() > 5 ||
-      seg.size() == 3 || (seg.size() >= 4 && seg[3] != "records")) {
+  const bool policy_route =
+      seg.size() == 2 && seg[0] == "v1" && seg[1] == "policy" && policy_admin_ != nullptr;
+  if (!policy_route &&
+      (seg.size() < 2 || seg[0] != "v1" || seg[1] != "subjects" || seg.size() > 5 ||
+       seg.size() == 3 || (seg.size() >= 4 && seg[3] != "records"))) {
     return ErrorResponse(absl::NotFoundError(fmt::format("no route for {}", request.path)));
   }
 
@@ -108,6 +112,7 @@ Response Api::Handle(const Request& request) const {
   if (!context.ok()) return ErrorResponse(context.status());
   vault::Caller caller{*principal, *context};
 
+  if (policy_route) return Policy(request, caller);
   if (seg.size() == 2) return Subjects(request, caller);
   if (seg.size() == 4) return Records(request, caller, seg[2]);
   return Record(request, caller, seg[2], seg[4]);
@@ -141,6 +146,23 @@ Response Api::Subjects(const Request& request, const vault::Caller& caller) cons
   if (!created.ok()) return ErrorResponse(created.status());
   return Json(*created ? 201 : 200,
               {{"id", id}, {"jurisdiction", jurisdiction}, {"created", *created}});
+}
+
+Response Api::Policy(const Request& request, const vault::Caller& caller) const {
+  if (absl::StatusOr<std::map<std::string, std::string>> q = QueryParams(request, {}); !q.ok()) {
+    return ErrorResponse(q.status());
+  }
+  vault::PolicyInfo info;
+  if (request.method == "GET") {
+    info = policy_admin_->Current();
+  } else if (request.method == "POST") {
+    absl::StatusOr<vault::PolicyInfo> updated = policy_admin_->Update(caller, request.body);
+    if (!updated.ok()) return ErrorResponse(updated.status());
+    info = *updated;
+  } else {
+    return ErrorResponse(MethodNotAllowed(request));
+  }
+  return Json(200, {{"sha256", info.sha256}, {"policies", info.policies}});
 }
 
 Response Api::Records(const Request& request, const vault::Caller& caller,

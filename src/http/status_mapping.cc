@@ -31,6 +31,7 @@ int HttpStatusFor(const absl::Status& status) {
       {error_code::kConflict, 409},
       {error_code::kTooLarge, 413},
       {error_code::kResidencyViolation, 422},
+      {error_code::kPolicyRefused, 422},
       {error_code::kUnavailable, 503},
       {error_code::kInternal, 500},
   };

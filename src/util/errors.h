@@ -30,6 +30,7 @@ inline constexpr std::string_view kTooLarge = "too_large";
 inline constexpr std::string_view kUnavailable = "unavailable";
 inline constexpr std::string_view kInternal = "internal";
 inline constexpr std::string_view kMethodNotAllowed = "method_not_allowed";
+inline constexpr std::string_view kPolicyRefused = "policy_refused";
 }  // namespace error_code
 
 // Returns `status` with `code` attached as its domicile error name.

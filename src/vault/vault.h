@@ -90,6 +90,9 @@ class Vault {
   std::vector<Site> sites() const;
   const ResidencyRules& rules() const { return rules_; }
 
+  // Asks the decider. PermissionDenied (error name "denied") with the reason when refused.
+  absl::Status Authorize(const Caller& caller, Action action, const Resource& resource) const;
+
  private:
   Vault(std::vector<std::unique_ptr<SiteStore>> sites, std::unique_ptr<store::KvStore> meta,
         ResidencyRules rules, std::unique_ptr<keys::KeyProvider> keys,
@@ -102,7 +105,6 @@ class Vault {
   // Chooses the site for a write and checks residency.
   absl::StatusOr<SiteStore*> TargetSite(std::string_view requested, std::string_view subject,
                                         std::string_view key, std::string_view jurisdiction) const;
-  absl::Status Authorize(const Caller& caller, Action action, const Resource& resource) const;
   std::mutex& StripeFor(std::string_view subject) const;
 
   std::vector<std::unique_ptr<SiteStore>> sites_;
