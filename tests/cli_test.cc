@@ -1,4 +1,6 @@
 // The client subcommands against a running node, and the embedded default.
+#include <fstream>
+
 #include "e2e_fixture.h"
 #include "gmock/gmock.h"
 
@@ -103,6 +105,54 @@ TEST(NonLoopback, RefusedWithoutTlsUnlessInsecure) {
   ASSERT_TRUE(node.ok()) << node.status();
   EXPECT_EQ((*node)->Terminate(), 0);
   EXPECT_THAT((*node)->Stderr(), HasSubstr("--insecure"));
+}
+
+}  // namespace
+}  // namespace domicile::testing
+
+namespace domicile::testing {
+namespace {
+
+TEST(PolicyCli, CheckAuthorizeAndPush) {
+  TempDir dir;
+  const std::string texas = DOMICILE_SOURCE_DIR "/examples/texas/policy.cedar";
+  CommandResult ok = RunCommand({"policy", "check", texas, "--config", ExampleConfig()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_THAT(ok.out, ::testing::HasSubstr("the lint passed"));
+
+  std::string admin = (dir / "admin.cedar").string();
+  std::ofstream(admin) << "@id(\"master-admin\")\npermit (principal, action, resource) when { "
+                          "principal.roles.contains(\"admin\") };\n";
+  CommandResult refused =
+      RunCommand({"policy", "check", texas, admin, "--config", ExampleConfig()});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, ::testing::HasSubstr("permitted by master-admin"));
+
+  std::string bad = (dir / "bad.cedar").string();
+  std::ofstream(bad) << "permit (principal is Usr, action == Action::\"reed\", resource);\n";
+  CommandResult model = RunCommand({"policy", "check", bad});
+  EXPECT_EQ(model.exit_code, 1);
+  EXPECT_THAT(model.err,
+              ::testing::HasSubstr(bad + ":1:1: policy 'policy0': principal type 'Usr'"));
+  EXPECT_THAT(model.err, ::testing::HasSubstr("Action::\"reed\" is not declared"));
+
+  std::string entities = (dir / "entities.json").string();
+  std::ofstream(entities)
+      << R"([{"uid":{"type":"User","id":"li"},"attrs":{"entity":"parent","location":"CN",)"
+      << R"("roles":["admin"],"team":""},"parents":[]},)"
+      << R"({"uid":{"type":"Record","id":"u1/email"},"attrs":{"jurisdiction":"US",)"
+      << R"("class":"protected","site":"oci-us-tx","subject":"u1","key":"email"},"parents":[]}])";
+  CommandResult deny = RunCommand({"policy", "authorize", "--policies", texas, "--entities",
+                                   entities, "--principal", "User::\"li\"", "--action",
+                                   "Action::\"read\"", "--resource", "Record::\"u1/email\""});
+  EXPECT_EQ(deny.exit_code, 0) << deny.err;
+  EXPECT_EQ(deny.out.substr(0, deny.out.find('\n')), "DENY");
+  EXPECT_THAT(deny.out, ::testing::HasSubstr("no-parent-on-protected"));
+  CommandResult bad_uid =
+      RunCommand({"policy", "authorize", "--policies", texas, "--principal", "li", "--action",
+                  "Action::\"read\"", "--resource", "Record::\"u1/email\""});
+  EXPECT_EQ(bad_uid.exit_code, 2);
+  EXPECT_THAT(bad_uid.err, ::testing::HasSubstr("--principal"));
 }
 
 }  // namespace

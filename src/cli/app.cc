@@ -15,6 +15,7 @@ int RunDomicile(int argc, char** argv) {
   AddCheckConfigCommand(app, exit_code);
   AddClientCommands(app, exit_code);
   AddBenchCommand(app, exit_code);
+  AddPolicyCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -18,5 +18,6 @@ void AddServeCommand(CLI::App& app, int& exit_code);
 void AddCheckConfigCommand(CLI::App& app, int& exit_code);
 void AddClientCommands(CLI::App& app, int& exit_code);
 void AddBenchCommand(CLI::App& app, int& exit_code);
+void AddPolicyCommands(CLI::App& app, int& exit_code);
 
 }  // namespace domicile::cli

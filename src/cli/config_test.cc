@@ -154,3 +154,38 @@ TEST(Config, SplitHostPort) {
 
 }  // namespace
 }  // namespace domicile::cli
+
+namespace domicile::cli {
+namespace {
+
+TEST(Config, PolicyJurisdictionsAndNetworkAreChecked) {
+  std::vector<std::string> p = Problems(Minimal(R"(
+[policy]
+files = ["/nonexistent/policy.cedar"]
+
+[jurisdictions.usa]
+entities = ["usds"]
+
+[network]
+"10.0.0.0/33" = "US"
+"10.1.0.0/16" = "United States"
+)"));
+  EXPECT_THAT(p, ::testing::Contains(
+                     ::testing::AllOf(::testing::StartsWith("19: "), HasSubstr("does not exist"))));
+  EXPECT_THAT(p, ::testing::Contains(::testing::StartsWith("21: jurisdiction")));
+  EXPECT_THAT(
+      p, ::testing::Contains(::testing::AllOf(::testing::StartsWith("25: "), HasSubstr("CIDR"))));
+  EXPECT_THAT(p, ::testing::Contains(::testing::StartsWith("26: jurisdiction")));
+}
+
+TEST(Config, ExampleHasPolicyTrustAndNetwork) {
+  ASSERT_OK_AND_ASSIGN(Config c, LoadConfig(DOMICILE_SOURCE_DIR "/examples/texas/domicile.toml"));
+  ASSERT_EQ(c.policy_files.size(), 1u);
+  EXPECT_EQ(c.policy_files[0],
+            std::filesystem::path(DOMICILE_SOURCE_DIR "/examples/texas") / "policy.cedar");
+  EXPECT_EQ(c.trusted_entities["US"], std::vector<std::string>{"usds"});
+  EXPECT_EQ(c.network.Lookup("127.0.0.1"), "US");
+}
+
+}  // namespace
+}  // namespace domicile::cli

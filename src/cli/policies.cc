@@ -3,8 +3,10 @@
 #include <set>
 
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "policy/parser.h"
 #include "util/file.h"
+#include "vault/policy_model.h"
 
 namespace domicile::cli {
 
@@ -76,7 +78,13 @@ absl::StatusOr<policy::PolicySet> LoadPolicySet(const Config& config) {
     return absl::InvalidArgumentError(
         "no policy: name the Cedar policy files that decide requests in [policy] files");
   }
-  return ParsePolicyTexts(texts);
+  absl::StatusOr<policy::PolicySet> set = ParsePolicyTexts(texts);
+  if (!set.ok()) return set;
+  std::vector<std::string> problems = vault::ValidateAgainstModel(*set);
+  if (!problems.empty()) {
+    return absl::InvalidArgumentError(fmt::format("{}", fmt::join(problems, "\n")));
+  }
+  return set;
 }
 
 vault::LintModel LintModelFor(const Config& config) {

@@ -1,9 +1,11 @@
 #include "vault/policy_admin.h"
 
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "policy/parser.h"
 #include "util/errors.h"
 #include "util/status_macros.h"
+#include "vault/policy_model.h"
 
 namespace domicile::vault {
 
@@ -18,6 +20,9 @@ absl::StatusOr<PolicyInfo> PolicyAdmin::Update(const Caller& caller, std::string
   Resource resource{Resource::Kind::kPolicy, "", "", "", Classification::kProtected, ""};
   RETURN_IF_ERROR(vault_->Authorize(caller, Action::kPolicyUpdate, resource));
   ASSIGN_OR_RETURN(policy::PolicySet policies, policy::ParsePolicies(text, "request body"));
+  if (std::vector<std::string> problems = ValidateAgainstModel(policies); !problems.empty()) {
+    return absl::InvalidArgumentError(fmt::format("{}", fmt::join(problems, "\n")));
+  }
   if (policies.empty()) {
     return absl::InvalidArgumentError("the policy set is empty: it would deny everything");
   }

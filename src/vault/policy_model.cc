@@ -1,6 +1,10 @@
 #include "vault/policy_model.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 
 namespace domicile::vault {
 
@@ -55,6 +59,47 @@ policy::Value ContextValue(const RequestContext& context, std::string_view sourc
   return Value::Record({{"purpose", Value::String(std::string(context.purpose))},
                         {"source_jurisdiction", Value::String(std::string(source_jurisdiction))},
                         {"time", Value::Long(context.time)}});
+}
+
+std::vector<std::string> ValidateAgainstModel(const policy::PolicySet& policies) {
+  static const std::vector<std::string> kPrincipalTypes = {"User", "Service", "Team"};
+  static const std::vector<std::string> kResourceTypes = {"Record", "Subject", "Site", "Grant",
+                                                          "Policy"};
+  auto known = [](const std::vector<std::string>& types, const std::string& t) {
+    return std::find(types.begin(), types.end(), t) != types.end();
+  };
+  std::vector<std::string> problems;
+  for (const policy::Policy& p : policies.policies()) {
+    auto problem = [&](const std::string& what) {
+      problems.push_back(fmt::format("{}:{}:{}: policy '{}': {}", p.location.file, p.location.line,
+                                     p.location.column, p.id, what));
+    };
+    for (const auto& [scope, types, names] :
+         {std::tuple{&p.principal, &kPrincipalTypes, "principal"},
+          std::tuple{&p.resource, &kResourceTypes, "resource"}}) {
+      std::vector<std::string> seen;
+      if (!scope->type.empty()) seen.push_back(scope->type);
+      for (const EntityUid& uid : scope->uids) seen.push_back(uid.type);
+      for (const std::string& t : seen) {
+        if (!known(*types, t)) {
+          problem(fmt::format("{} type '{}' is not in the model ({})", names, t,
+                              fmt::join(*types, ", ")));
+        }
+      }
+    }
+    for (const EntityUid& uid : p.action.uids) {
+      bool declared =
+          uid.type == "Action" && std::any_of(std::begin(kAllActions), std::end(kAllActions),
+                                              [&](Action a) { return ActionName(a) == uid.id; });
+      if (!declared) {
+        problem(
+            fmt::format("action {} is not declared (read, write, delete, list, request, "
+                        "approve, revoke, migrate, shred, backup, restore, policy.update)",
+                        uid.ToString()));
+      }
+    }
+  }
+  return problems;
 }
 
 }  // namespace domicile::vault

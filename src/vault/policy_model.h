@@ -12,10 +12,13 @@
 //   context    {purpose: "...", source_jurisdiction: "US" | "", time: <unix seconds>}
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "policy/authorizer.h"
 #include "policy/entities.h"
+#include "policy/policy_set.h"
 #include "vault/decider.h"
 
 namespace domicile::vault {
@@ -25,5 +28,11 @@ policy::Entity PrincipalEntity(const Principal& principal);
 policy::EntityUid ActionUid(Action action);
 policy::Entity ResourceEntity(const Resource& resource);
 policy::Value ContextValue(const RequestContext& context, std::string_view source_jurisdiction);
+
+// Checks the scopes of every policy against the model: principal types User, Service, Team;
+// actions Action::"<one of the declared actions>"; resource types Record, Subject, Site, Grant,
+// Policy. Returns one "FILE:LINE:COL: policy 'ID': ..." line per problem (none: valid). A scope
+// outside the model would never match, so it is almost certainly a mistake.
+std::vector<std::string> ValidateAgainstModel(const policy::PolicySet& policies);
 
 }  // namespace domicile::vault

@@ -5,7 +5,9 @@
 namespace domicile::vault {
 namespace {
 
-Decision Allow(std::string rule) { return Decision{true, "allowed by " + rule, {std::move(rule)}, {}, {}}; }
+Decision Allow(std::string rule) {
+  return Decision{true, "allowed by " + rule, {std::move(rule)}, {}, {}};
+}
 Decision Deny(std::string rule, std::string reason) {
   return Decision{false, std::move(reason), {std::move(rule)}, {}, {}};
 }
