@@ -120,7 +120,42 @@ absl::StatusOr<Entities> Entities::FromJson(const nlohmann::json& json) {
   return Create(std::move(entities));
 }
 
+absl::StatusOr<Entities> Entities::Overlay(const Entities* base, std::vector<Entity> extra) {
+  Entities out;
+  out.base_ = base;
+  out.entities_ = std::move(extra);
+  out.ancestors_.resize(out.entities_.size());
+  for (size_t i = 0; i < out.entities_.size(); ++i) {
+    const Entity& e = out.entities_[i];
+    for (size_t j = 0; j < i; ++j) {
+      if (out.entities_[j].uid == e.uid) {
+        return absl::InvalidArgumentError(fmt::format("duplicate entity {}", e.uid.ToString()));
+      }
+    }
+    if (base->Find(e.uid) != nullptr) {
+      return absl::InvalidArgumentError(fmt::format("duplicate entity {}", e.uid.ToString()));
+    }
+    std::vector<EntityUid>& anc = out.ancestors_[i];
+    for (const EntityUid& p : e.parents) {
+      anc.push_back(p);
+      if (const Entity* pe = base->Find(p); pe != nullptr) {
+        const std::vector<EntityUid>& pa = base->AncestorsOf(*pe);
+        anc.insert(anc.end(), pa.begin(), pa.end());
+      }
+    }
+    std::sort(anc.begin(), anc.end());
+    anc.erase(std::unique(anc.begin(), anc.end()), anc.end());
+  }
+  return out;
+}
+
 const Entity* Entities::Find(const EntityUid& uid) const {
+  if (base_ != nullptr) {
+    for (const Entity& e : entities_) {
+      if (e.uid == uid) return &e;
+    }
+    return base_->Find(uid);
+  }
   auto it = index_.find(uid);
   return it == index_.end() ? nullptr : &entities_[it->second];
 }

@@ -35,6 +35,11 @@ class Entities {
   // Cedar's entity JSON: [{"uid":{"type":..,"id":..},"attrs":{...},"parents":[{"type","id"}]}].
   // `attrs` and `parents` may be omitted; entity tags (`tags`) are not supported.
   static absl::StatusOr<Entities> FromJson(const nlohmann::json& json);
+  // A few request-scoped entities on top of `base` (which must outlive the result), without
+  // copying it: lookups try `extra` first, then `base`. The parents of an extra entity may be
+  // in `base` (their ancestors count) or among `extra` (only as direct parents).
+  // InvalidArgument if an extra uid repeats or is already in `base`.
+  static absl::StatusOr<Entities> Overlay(const Entities* base, std::vector<Entity> extra);
 
   // The entity with this uid, or nullptr if it is not in the store.
   const Entity* Find(const EntityUid& uid) const;
@@ -45,15 +50,23 @@ class Entities {
 
   // All ancestors of `entity`, sorted. REQUIRES: `entity` was returned by this store's Find.
   const std::vector<EntityUid>& AncestorsOf(const Entity& entity) const {
+    if (base_ != nullptr && !IsLocal(entity)) return base_->AncestorsOf(entity);
     return ancestors_[&entity - entities_.data()];
   }
   // Same, as a sorted-set membership test.
   bool HasAncestor(const Entity& entity, const EntityUid& ancestor) const;
 
+  // The entities of this store (for an overlay: its extra entities only).
   size_t size() const { return entities_.size(); }
   const std::vector<Entity>& entities() const { return entities_; }
 
  private:
+  bool IsLocal(const Entity& entity) const {
+    return !entities_.empty() && &entity >= entities_.data() &&
+           &entity < entities_.data() + entities_.size();
+  }
+
+  const Entities* base_ = nullptr;  // set for an overlay
   std::vector<Entity> entities_;
   std::vector<std::vector<EntityUid>> ancestors_;  // parallel to entities_
   std::unordered_map<EntityUid, size_t> index_;

@@ -68,3 +68,29 @@ TEST(EntitiesTest, FromJsonRejectsBadInput) {
 
 }  // namespace
 }  // namespace domicile::policy
+
+namespace domicile::policy {
+namespace {
+
+TEST(EntitiesOverlay, LooksUpExtraThenBaseAndInheritsAncestors) {
+  Entity team{EntityUid{"Team", "trust"}, {}, {EntityUid{"Org", "usds"}}};
+  Entity org{EntityUid{"Org", "usds"}, {}, {}};
+  auto base = Entities::Create({team, org});
+  ASSERT_TRUE(base.ok());
+  Entity alice{EntityUid{"User", "alice"},
+               {{"location", Value::String("US")}},
+               {EntityUid{"Team", "trust"}}};
+  auto overlay = Entities::Overlay(&*base, {alice});
+  ASSERT_TRUE(overlay.ok()) << overlay.status();
+  EXPECT_NE(overlay->Find(EntityUid{"User", "alice"}), nullptr);
+  EXPECT_NE(overlay->Find(EntityUid{"Team", "trust"}), nullptr);
+  EXPECT_EQ(overlay->Find(EntityUid{"User", "bob"}), nullptr);
+  EXPECT_TRUE(overlay->IsDescendant(EntityUid{"User", "alice"}, EntityUid{"Org", "usds"}));
+  EXPECT_TRUE(overlay->IsDescendant(EntityUid{"Team", "trust"}, EntityUid{"Org", "usds"}));
+  EXPECT_FALSE(overlay->IsDescendant(EntityUid{"Org", "usds"}, EntityUid{"Team", "trust"}));
+  EXPECT_FALSE(Entities::Overlay(&*base, {org}).ok());           // already in the base
+  EXPECT_FALSE(Entities::Overlay(&*base, {alice, alice}).ok());  // repeated
+}
+
+}  // namespace
+}  // namespace domicile::policy

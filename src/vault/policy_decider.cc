@@ -45,6 +45,20 @@ std::shared_ptr<const PolicyDecider::Active> PolicyDecider::Load() const {
 policy::PolicySet PolicyDecider::policies() const { return Load()->policies; }
 std::string PolicyDecider::policy_sha256() const { return Load()->sha256; }
 
+const policy::Entities* PolicyDecider::PrincipalStore(const Principal& principal) const {
+  const std::string key = fmt::format("{}/{}", PrincipalTypeName(principal.type), principal.id);
+  {
+    std::shared_lock lock(principals_mu_);
+    if (auto it = principals_.find(key); it != principals_.end()) return it->second.get();
+  }
+  absl::StatusOr<policy::Entities> store = policy::Entities::Create({PrincipalEntity(principal)});
+  if (!store.ok()) return nullptr;
+  std::unique_lock lock(principals_mu_);
+  auto [it, inserted] =
+      principals_.try_emplace(key, std::make_unique<policy::Entities>(std::move(*store)));
+  return it->second.get();
+}
+
 Decision PolicyDecider::Decide(const Principal& principal, Action action, const Resource& resource,
                                const RequestContext& context) const {
   std::shared_ptr<const Active> active = Load();
@@ -52,8 +66,11 @@ Decision PolicyDecider::Decide(const Principal& principal, Action action, const 
   d.policy_sha256 = active->sha256;
   policy::Entity resource_entity = ResourceEntity(resource);
   policy::EntityUid resource_uid = resource_entity.uid;
+  const policy::Entities* principal_store = PrincipalStore(principal);
   absl::StatusOr<policy::Entities> entities =
-      policy::Entities::Create({PrincipalEntity(principal), std::move(resource_entity)});
+      principal_store == nullptr
+          ? absl::StatusOr<policy::Entities>(absl::InternalError("principal entity"))
+          : policy::Entities::Overlay(principal_store, {std::move(resource_entity)});
   if (!entities.ok()) {
     // Fail closed: a request the model cannot express is denied.
     d.reason =

@@ -7,8 +7,11 @@
 
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 
+#include "policy/entities.h"
 #include "policy/policy_set.h"
 #include "vault/decider.h"
 #include "vault/network_map.h"
@@ -35,10 +38,15 @@ class PolicyDecider final : public Decider {
     std::string sha256;
   };
   std::shared_ptr<const Active> Load() const;
+  // The principal's entity (and its hierarchy) as a store of its own, built once per principal:
+  // a request only adds the resource on top (Entities::Overlay).
+  const policy::Entities* PrincipalStore(const Principal& principal) const;
 
   const NetworkMap network_;
   mutable std::mutex mu_;
   std::shared_ptr<const Active> active_;  // guarded by mu_ (the pointer, not the set)
+  mutable std::shared_mutex principals_mu_;
+  mutable std::unordered_map<std::string, std::unique_ptr<const policy::Entities>> principals_;
 };
 
 // The hex SHA-256 that names a policy set: over its source text.
