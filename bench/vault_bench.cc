@@ -1,11 +1,15 @@
 // The vault's read and write paths without HTTP: decide, unwrap the data key, open the value.
 // Run: build/bench/vault_bench
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "benchmark/benchmark.h"
 #include "keys/file_keyring.h"
+#include "policy/parser.h"
 #include "store/rocksdb_store.h"
+#include "vault/policy_decider.h"
 #include "vault/residency_guard.h"
 #include "vault/vault.h"
 
@@ -70,6 +74,34 @@ void BM_VaultGetProtected1KiB(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_VaultGetProtected1KiB)->ThreadRange(1, 2)->UseRealTime();
+
+// One decision with the example deployment's policy (examples/texas/policy.cedar), as the node
+// makes it: entities built from the principal and the resource, then the engine.
+void BM_PolicyDeciderTexas(benchmark::State& state) {
+  std::ifstream in(DOMICILE_SOURCE_DIR "/examples/texas/policy.cedar");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto set = policy::ParsePolicies(text, "policy.cedar");
+  if (!set.ok()) {
+    state.SkipWithError("policy does not parse");
+    return;
+  }
+  PolicyDecider decider(*set, NetworkMap());
+  Principal bob;
+  bob.id = "bob";
+  bob.entity = "usds";
+  bob.location = "US";
+  bob.roles = {"engineer"};
+  bob.team = "feed";
+  Resource record{Resource::Kind::kRecord,    "u1",       "email", "US",
+                  Classification::kProtected, "oci-us-tx"};
+  RequestContext context{"support", "127.0.0.1", 1'700'000'000};
+  for (auto _ : state) {
+    Decision d = decider.Decide(bob, Action::kRead, record, context);
+    if (!d.allow) state.SkipWithError("denied");
+    benchmark::DoNotOptimize(d);
+  }
+}
+BENCHMARK(BM_PolicyDeciderTexas);
 
 }  // namespace
 }  // namespace domicile::vault
