@@ -28,5 +28,10 @@ if cmp -s "$here/package-lock.json" "$dir/package-lock.json" &&
   exit 0
 fi
 cp "$here/package.json" "$here/package-lock.json" "$dir/"
+# Node ships its own root certificates; trust the system's store as well, so that a machine whose
+# administrator added a CA there (a TLS-inspecting proxy, for one) reaches the registry as apt does.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 echo "setup.sh: cedar-wasm $(node -p "require('$dir/node_modules/@cedar-policy/cedar-wasm/package.json').version") installed in $dir"
