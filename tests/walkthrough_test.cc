@@ -89,7 +89,7 @@ TEST_F(WalkthroughTest, TheStory) {
   // No token, or a wrong one: 401.
   EXPECT_EQ(Call("", "GET", "/v1/subjects/u1/records/email").status, 401);
   EXPECT_EQ(Call("bob-token-x", "GET", "/v1/subjects/u1/records/email").status, 401);
-  EXPECT_EQ(Call("", "GET", "/healthz").body, "ok\n");
+  EXPECT_EQ(Call("", "GET", "/healthz").body, "ok");
 
   // A graceful stop exits 0.
   EXPECT_EQ(node_->Terminate(), 0);

@@ -95,7 +95,7 @@ Response Api::Handle(const Request& request) const {
     if (request.method != "GET" && request.method != "HEAD") {
       return ErrorResponse(MethodNotAllowed(request));
     }
-    return Response{200, "text/plain; charset=utf-8", {}, "ok\n"};
+    return Response{200, "text/plain; charset=utf-8", {}, "ok"};
   }
   const bool policy_route =
       seg.size() == 2 && seg[0] == "v1" && seg[1] == "policy" && policy_admin_ != nullptr;
