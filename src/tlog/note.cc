@@ -175,9 +175,23 @@ absl::StatusOr<std::string> OpenNote(std::string_view signed_note, const NoteVer
 
 absl::StatusOr<std::string> SignNote(std::string_view text, std::string_view name, ByteView seed) {
   ASSIGN_OR_RETURN(crypto::Ed25519PublicKey pub, crypto::Ed25519PublicFromSeed(seed));
-  ASSIGN_OR_RETURN(crypto::Ed25519Signature sig, crypto::Ed25519Sign(seed, AsBytes(text)));
+  return SignNoteWith(text, name, pub, [seed](ByteView message) -> absl::StatusOr<Bytes> {
+    ASSIGN_OR_RETURN(crypto::Ed25519Signature sig, crypto::Ed25519Sign(seed, message));
+    return Bytes(sig.begin(), sig.end());
+  });
+}
+
+absl::StatusOr<std::string> SignNoteWith(std::string_view text, std::string_view name,
+                                         ByteView public_key, const NoteSignFn& sign) {
+  if (public_key.size() != 32) {
+    return absl::InvalidArgumentError("an Ed25519 public key is 32 bytes");
+  }
+  ASSIGN_OR_RETURN(Bytes sig, sign(AsBytes(text)));
+  if (sig.size() != 64) {
+    return absl::InternalError("the signer returned a signature that is not 64 bytes");
+  }
   Bytes raw;
-  AppendU32(raw, NoteKeyId(name, pub));
+  AppendU32(raw, NoteKeyId(name, public_key));
   raw.insert(raw.end(), sig.begin(), sig.end());
   return fmt::format("{}\n{}{} {}\n", text, kEmDashSpace, name, Base64Encode(raw));
 }

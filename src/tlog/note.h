@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,5 +61,13 @@ absl::StatusOr<std::string> OpenNote(std::string_view signed_note, const NoteVer
 // `text` signed by the Ed25519 `seed` under `name`, as a signed note. REQUIRES: text ends in a
 // newline. InvalidArgument if the seed is not 32 bytes.
 absl::StatusOr<std::string> SignNote(std::string_view text, std::string_view name, ByteView seed);
+
+// Signs `message` with an Ed25519 key held elsewhere (a key provider); returns 64 bytes.
+using NoteSignFn = std::function<absl::StatusOr<Bytes>(ByteView message)>;
+
+// `text` signed under `name` by the key whose 32-byte public key is `public_key`, through
+// `sign`. REQUIRES: text ends in a newline.
+absl::StatusOr<std::string> SignNoteWith(std::string_view text, std::string_view name,
+                                         ByteView public_key, const NoteSignFn& sign);
 
 }  // namespace domicile::tlog
