@@ -3,6 +3,7 @@
 #include <system_error>
 
 #include "crypto/aead.h"
+#include "crypto/ed25519.h"
 #include "crypto/random.h"
 #include "fmt/format.h"
 #include "util/encoding.h"
@@ -14,7 +15,9 @@ namespace domicile::keys {
 namespace {
 
 // File: magic "DKR1" | nonce (12) | AES-256-GCM(master key, plaintext, aad = magic) || tag.
-// Plaintext: u32 count, then per key: u16 id length, id, u16 key length, key bytes.
+// Plaintext: u32 count, then per KEK: u16 id length, id, u16 key length, key bytes; then,
+// optionally (absent in keyrings written before signing keys existed), the same for the
+// Ed25519 signing keys' 32-byte seeds.
 constexpr std::string_view kMagic = "DKR1";
 // AAD of a wrapped data key: a label and the KEK id, so a wrapped key only unwraps under the
 // KEK it was made for.
@@ -54,7 +57,7 @@ absl::Status FileKeyring::Load() {
   std::error_code ec;
   if (!std::filesystem::exists(path_, ec)) {
     std::unique_lock lock(mu_);
-    return Persist(keys_);
+    return Persist();
   }
   ASSIGN_OR_RETURN(std::string file, ReadFileToString(path_));
   const std::string corrupt = fmt::format("keyring {} is corrupt", path_.string());
@@ -73,31 +76,42 @@ absl::Status FileKeyring::Load() {
         path_.string()));
   }
   ByteReader reader(*plain);
-  std::map<std::string, crypto::SecretBytes, std::less<>> keys;
-  uint8_t b0, b1, b2, b3;
-  bool ok = reader.ReadU8(b0) && reader.ReadU8(b1) && reader.ReadU8(b2) && reader.ReadU8(b3);
-  uint32_t count = uint32_t(b0) << 24 | uint32_t(b1) << 16 | uint32_t(b2) << 8 | b3;
-  for (uint32_t i = 0; ok && i < count; ++i) {
-    ByteView id, key;
-    ok = reader.ReadLengthPrefixed16(id) && reader.ReadLengthPrefixed16(key) &&
-         key.size() == crypto::kAes256KeySize;
-    if (ok) keys.emplace(ToString(id), crypto::SecretBytes(key));
-  }
+  using KeyMap = std::map<std::string, crypto::SecretBytes, std::less<>>;
+  auto read_keys = [&reader](KeyMap& into) {
+    uint8_t b0, b1, b2, b3;
+    if (!(reader.ReadU8(b0) && reader.ReadU8(b1) && reader.ReadU8(b2) && reader.ReadU8(b3))) {
+      return false;
+    }
+    uint32_t count = uint32_t(b0) << 24 | uint32_t(b1) << 16 | uint32_t(b2) << 8 | b3;
+    for (uint32_t i = 0; i < count; ++i) {
+      ByteView id, key;
+      if (!(reader.ReadLengthPrefixed16(id) && reader.ReadLengthPrefixed16(key) &&
+            key.size() == crypto::kAes256KeySize)) {
+        return false;
+      }
+      into.emplace(ToString(id), crypto::SecretBytes(key));
+    }
+    return true;
+  };
+  KeyMap keys, signing_keys;
+  bool ok = read_keys(keys) && (reader.AtEnd() || read_keys(signing_keys));
   ok = ok && reader.AtEnd();
   crypto::Cleanse(*plain);
   if (!ok) return absl::DataLossError(corrupt);
   std::unique_lock lock(mu_);
   keys_ = std::move(keys);
+  signing_keys_ = std::move(signing_keys);
   return absl::OkStatus();
 }
 
-absl::Status FileKeyring::Persist(
-    const std::map<std::string, crypto::SecretBytes, std::less<>>& keys) const {
+absl::Status FileKeyring::Persist() const {
   Bytes plain;
-  AppendU32(plain, static_cast<uint32_t>(keys.size()));
-  for (const auto& [id, key] : keys) {
-    AppendLengthPrefixed16(plain, AsBytes(id));
-    AppendLengthPrefixed16(plain, key.view());
+  for (const auto* keys : {&keys_, &signing_keys_}) {
+    AppendU32(plain, static_cast<uint32_t>(keys->size()));
+    for (const auto& [id, key] : *keys) {
+      AppendLengthPrefixed16(plain, AsBytes(id));
+      AppendLengthPrefixed16(plain, key.view());
+    }
   }
   ASSIGN_OR_RETURN(Bytes nonce, crypto::RandomBytes(crypto::kGcmNonceSize));
   absl::StatusOr<Bytes> sealed =
@@ -116,7 +130,7 @@ absl::Status FileKeyring::CreateKey(std::string_view id) {
   if (keys_.find(id) != keys_.end()) return absl::OkStatus();
   ASSIGN_OR_RETURN(crypto::SecretBytes key, crypto::RandomSecret(crypto::kAes256KeySize));
   auto [it, inserted] = keys_.emplace(std::string(id), std::move(key));
-  absl::Status st = Persist(keys_);
+  absl::Status st = Persist();
   if (!st.ok()) keys_.erase(it);  // Not durable: as if never created.
   return st;
 }
@@ -167,7 +181,7 @@ absl::Status FileKeyring::DestroyKey(std::string_view id) {
   if (it == keys_.end()) return absl::NotFoundError(fmt::format("no key '{}'", id));
   crypto::SecretBytes removed = std::move(it->second);
   keys_.erase(it);
-  absl::Status st = Persist(keys_);
+  absl::Status st = Persist();
   if (!st.ok()) keys_.emplace(std::string(id), std::move(removed));  // Still there on disk.
   return st;
 }
@@ -178,6 +192,37 @@ std::vector<std::string> FileKeyring::ListKeys() const {
   ids.reserve(keys_.size());
   for (const auto& [id, key] : keys_) ids.push_back(id);
   return ids;
+}
+
+absl::Status FileKeyring::CreateSigningKey(std::string_view id) {
+  RETURN_IF_ERROR(CheckId(id));
+  std::unique_lock lock(mu_);
+  if (signing_keys_.find(id) != signing_keys_.end()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(crypto::SecretBytes seed, crypto::Ed25519GenerateSeed());
+  auto [it, inserted] = signing_keys_.emplace(std::string(id), std::move(seed));
+  absl::Status st = Persist();
+  if (!st.ok()) signing_keys_.erase(it);  // Not durable: as if never created.
+  return st;
+}
+
+absl::StatusOr<Bytes> FileKeyring::SigningPublicKey(std::string_view id) const {
+  std::shared_lock lock(mu_);
+  auto it = signing_keys_.find(id);
+  if (it == signing_keys_.end()) {
+    return absl::NotFoundError(fmt::format("no signing key '{}'", id));
+  }
+  ASSIGN_OR_RETURN(crypto::Ed25519PublicKey pub, crypto::Ed25519PublicFromSeed(it->second.view()));
+  return Bytes(pub.begin(), pub.end());
+}
+
+absl::StatusOr<Bytes> FileKeyring::Sign(std::string_view id, ByteView message) const {
+  std::shared_lock lock(mu_);
+  auto it = signing_keys_.find(id);
+  if (it == signing_keys_.end()) {
+    return absl::NotFoundError(fmt::format("no signing key '{}'", id));
+  }
+  ASSIGN_OR_RETURN(crypto::Ed25519Signature sig, crypto::Ed25519Sign(it->second.view(), message));
+  return Bytes(sig.begin(), sig.end());
 }
 
 }  // namespace domicile::keys

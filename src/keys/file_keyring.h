@@ -30,17 +30,21 @@ class FileKeyring final : public KeyProvider {
   absl::StatusOr<crypto::SecretBytes> Unwrap(std::string_view id, ByteView wrapped) const override;
   absl::Status DestroyKey(std::string_view id) override;
   std::vector<std::string> ListKeys() const override;
+  absl::Status CreateSigningKey(std::string_view id) override;
+  absl::StatusOr<Bytes> SigningPublicKey(std::string_view id) const override;
+  absl::StatusOr<Bytes> Sign(std::string_view id, ByteView message) const override;
 
  private:
   FileKeyring(std::filesystem::path path, crypto::SecretBytes master_key);
   absl::Status Load();
-  // Writes `keys` to the file. REQUIRES: mu_ held exclusively.
-  absl::Status Persist(const std::map<std::string, crypto::SecretBytes, std::less<>>& keys) const;
+  // Writes every key to the file. REQUIRES: mu_ held exclusively.
+  absl::Status Persist() const;
 
   const std::filesystem::path path_;
   const crypto::SecretBytes master_key_;
   mutable std::shared_mutex mu_;
-  std::map<std::string, crypto::SecretBytes, std::less<>> keys_;  // guarded by mu_
+  std::map<std::string, crypto::SecretBytes, std::less<>> keys_;          // KEKs; guarded by mu_
+  std::map<std::string, crypto::SecretBytes, std::less<>> signing_keys_;  // Ed25519 seeds; mu_
 };
 
 }  // namespace domicile::keys

@@ -1,5 +1,6 @@
 #include "keys/file_keyring.h"
 
+#include "crypto/ed25519.h"
 #include "crypto/random.h"
 #include "gtest/gtest.h"
 #include "util/file.h"
@@ -84,6 +85,33 @@ TEST(FileKeyring, DestroyedKeyIsGoneForGood) {
   ASSERT_OK_AND_ASSIGN(auto ring, FileKeyring::Open(dir / "keyring", Master(1)));
   EXPECT_FALSE(ring->HasKey("doomed"));
   EXPECT_THAT(ring->Unwrap("doomed", wrapped), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(FileKeyring, SigningKeysSignAcrossReopenAndStaySeparateFromKeks) {
+  testing::TempDir dir;
+  Bytes message = ToBytes("checkpoint text\n");
+  Bytes public_key;
+  {
+    ASSERT_OK_AND_ASSIGN(auto ring, FileKeyring::Open(dir / "keyring", Master(1)));
+    EXPECT_THAT(ring->Sign("log/x", message).status(), StatusIs(absl::StatusCode::kNotFound));
+    ASSERT_OK(ring->CreateKey("site/a/US"));
+    ASSERT_OK(ring->CreateSigningKey("log/x"));
+    ASSERT_OK_AND_ASSIGN(public_key, ring->SigningPublicKey("log/x"));
+    ASSERT_OK(ring->CreateSigningKey("log/x"));  // idempotent: the same key
+    ASSERT_OK_AND_ASSIGN(Bytes again, ring->SigningPublicKey("log/x"));
+    EXPECT_EQ(again, public_key);
+    // A signing key is not a KEK.
+    EXPECT_FALSE(ring->HasKey("log/x"));
+    EXPECT_EQ(ring->ListKeys(), std::vector<std::string>{"site/a/US"});
+  }
+  ASSERT_OK_AND_ASSIGN(auto ring, FileKeyring::Open(dir / "keyring", Master(1)));
+  ASSERT_OK_AND_ASSIGN(Bytes reopened, ring->SigningPublicKey("log/x"));
+  EXPECT_EQ(reopened, public_key);
+  ASSERT_OK_AND_ASSIGN(Bytes sig, ring->Sign("log/x", message));
+  EXPECT_TRUE(crypto::Ed25519Verify(public_key, message, sig));
+  message.back() ^= 1;
+  EXPECT_FALSE(crypto::Ed25519Verify(public_key, message, sig));
+  EXPECT_TRUE(ring->HasKey("site/a/US"));
 }
 
 }  // namespace

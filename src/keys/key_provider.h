@@ -43,6 +43,17 @@ class KeyProvider {
 
   // The ids of all KEKs, sorted.
   virtual std::vector<std::string> ListKeys() const = 0;
+
+  // Ed25519 signing keys (the log's checkpoint key; later the custodian's) live beside the KEKs
+  // in their own namespace: generated inside the provider, only public keys and signatures
+  // leave it.
+  //
+  // Creates a fresh signing key named `id` unless one exists. OK in both cases; durable on OK.
+  virtual absl::Status CreateSigningKey(std::string_view id) = 0;
+  // The 32-byte Ed25519 public key of signing key `id`. NotFound if absent.
+  virtual absl::StatusOr<Bytes> SigningPublicKey(std::string_view id) const = 0;
+  // The 64-byte Ed25519 signature of `message` by key `id`. NotFound if absent.
+  virtual absl::StatusOr<Bytes> Sign(std::string_view id, ByteView message) const = 0;
 };
 
 }  // namespace domicile::keys
