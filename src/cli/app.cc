@@ -16,6 +16,7 @@ int RunDomicile(int argc, char** argv) {
   AddClientCommands(app, exit_code);
   AddBenchCommand(app, exit_code);
   AddPolicyCommands(app, exit_code);
+  AddAuditCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

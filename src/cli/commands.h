@@ -19,5 +19,6 @@ void AddCheckConfigCommand(CLI::App& app, int& exit_code);
 void AddClientCommands(CLI::App& app, int& exit_code);
 void AddBenchCommand(CLI::App& app, int& exit_code);
 void AddPolicyCommands(CLI::App& app, int& exit_code);
+void AddAuditCommands(CLI::App& app, int& exit_code);
 
 }  // namespace domicile::cli
