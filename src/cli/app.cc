@@ -17,6 +17,7 @@ int RunDomicile(int argc, char** argv) {
   AddBenchCommand(app, exit_code);
   AddPolicyCommands(app, exit_code);
   AddAuditCommands(app, exit_code);
+  AddLogCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

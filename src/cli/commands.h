@@ -20,5 +20,6 @@ void AddClientCommands(CLI::App& app, int& exit_code);
 void AddBenchCommand(CLI::App& app, int& exit_code);
 void AddPolicyCommands(CLI::App& app, int& exit_code);
 void AddAuditCommands(CLI::App& app, int& exit_code);
+void AddLogCommands(CLI::App& app, int& exit_code);
 
 }  // namespace domicile::cli

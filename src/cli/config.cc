@@ -3,6 +3,7 @@
 #include <charconv>
 #include <set>
 
+#include "crypto/sha256.h"
 #include "fmt/format.h"
 #include "toml++/toml.h"
 #include "util/encoding.h"
@@ -113,12 +114,29 @@ class Checker {
   std::vector<ConfigProblem> problems_;
 };
 
+// A C2SP note key name: non-empty, no whitespace, no '+'.
+absl::Status ValidateNoteName(std::string_view name, std::string_view what) {
+  if (name.empty() || name.size() > 255) {
+    return absl::InvalidArgumentError(fmt::format("{} must be 1..255 characters", what));
+  }
+  for (char c : name) {
+    if (c <= 0x20 || c == 0x7f || c == '+') {
+      return absl::InvalidArgumentError(
+          fmt::format("{} must not contain spaces, control characters or '+'", what));
+    }
+  }
+  return absl::OkStatus();
+}
+
 void ParseNode(Checker& c, const toml::table& root, Config& config) {
   const toml::node* node = root.get("node");
   if (node == nullptr) return;
   const toml::table* t = node->as_table();
   if (t == nullptr) return c.Problem(node, "[node] must be a table");
-  c.OnlyKeys(*t, "[node]", {"listen", "data_dir", "threads"});
+  c.OnlyKeys(*t, "[node]", {"name", "listen", "data_dir", "threads"});
+  if (c.String(*t, "name", config.name, false, "[node]")) {
+    c.Check(t->get("name"), ValidateNoteName(config.name, "[node] name"));
+  }
   if (c.String(*t, "listen", config.listen, false, "[node]")) {
     std::string host;
     uint16_t port;
@@ -131,6 +149,31 @@ void ParseNode(Checker& c, const toml::table& root, Config& config) {
   }
   int64_t threads;
   if (c.Integer(*t, "threads", 0, 256, threads, "[node]")) config.threads = int(threads);
+}
+
+void ParseLog(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("log");
+  if (node == nullptr) return;
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return c.Problem(node, "[log] must be a table");
+  c.OnlyKeys(*t, "[log]", {"origin", "checkpoint_interval", "max_pending"});
+  if (c.String(*t, "origin", config.log.origin, false, "[log]")) {
+    c.Check(t->get("origin"), ValidateNoteName(config.log.origin, "[log] origin"));
+  }
+  std::string interval;
+  if (c.String(*t, "checkpoint_interval", interval, false, "[log]")) {
+    absl::StatusOr<std::chrono::milliseconds> d = ParseDuration(interval);
+    if (!d.ok()) {
+      c.Check(t->get("checkpoint_interval"), d.status());
+    } else if (*d < std::chrono::milliseconds(10) || *d > std::chrono::hours(1)) {
+      c.Problem(t->get("checkpoint_interval"),
+                "[log] checkpoint_interval must be between 10ms and 1h");
+    } else {
+      config.log.checkpoint_interval = *d;
+    }
+  }
+  int64_t v;
+  if (c.Integer(*t, "max_pending", 1, 1 << 24, v, "[log]")) config.log.max_pending = v;
 }
 
 void ParseKeys(Checker& c, const toml::table& root, Config& config) {
@@ -447,8 +490,10 @@ ParsedConfig ParseConfig(std::string_view text, std::string_view file) {
   }
   c.OnlyKeys(root, "the configuration",
              {"node", "keys", "limits", "tls", "sites", "residency", "principals", "policy",
-              "jurisdictions", "network"});
+              "jurisdictions", "network", "log"});
+  out.config.source_sha256 = HexEncode(crypto::Sha256(AsBytes(text)));
   ParseNode(c, root, out.config);
+  ParseLog(c, root, out.config);
   ParseKeys(c, root, out.config);
   ParseLimits(c, root, out.config);
   ParseTls(c, root, out.config);
@@ -478,6 +523,24 @@ absl::StatusOr<Config> LoadConfig(const std::filesystem::path& path) {
     return absl::InvalidArgumentError(all);
   }
   return std::move(parsed.config);
+}
+
+absl::StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::string_view unit = text.substr(digits);
+  if (digits == 0 || digits > 9) {
+    return absl::InvalidArgumentError(
+        fmt::format("'{}' is not a duration like \"1s\", \"500ms\", \"2m\" or \"1h\"", text));
+  }
+  int64_t n = 0;
+  for (size_t i = 0; i < digits; ++i) n = n * 10 + (text[i] - '0');
+  if (unit == "ms") return std::chrono::milliseconds(n);
+  if (unit == "s") return std::chrono::milliseconds(n * 1000);
+  if (unit == "m") return std::chrono::milliseconds(n * 60'000);
+  if (unit == "h") return std::chrono::milliseconds(n * 3'600'000);
+  return absl::InvalidArgumentError(
+      fmt::format("'{}' is not a duration like \"1s\", \"500ms\", \"2m\" or \"1h\"", text));
 }
 
 }  // namespace domicile::cli

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -32,7 +33,14 @@ struct TlsConfig {
   std::string cert, key, client_ca;
 };
 
+struct LogConfig {
+  std::string origin;  // the checkpoint origin and log key name; default "domicile/<node name>"
+  std::chrono::milliseconds checkpoint_interval{1000};
+  uint64_t max_pending = 65536;  // appends waiting to become durable before 503 + Retry-After
+};
+
 struct Config {
+  std::string name = "node";              // the node's name in log events
   std::string listen = "127.0.0.1:8080";  // HOST:PORT
   std::filesystem::path data_dir = "domicile-data";
   int threads = 0;  // 0 = one per core
@@ -56,7 +64,16 @@ struct Config {
   std::map<std::string, std::vector<std::string>> trusted_entities;
   // Where requests come from: CIDR block -> jurisdiction.
   vault::NetworkMap network;
+  LogConfig log;
+  // Hex SHA-256 of the configuration file's bytes (set by ParseConfig); logged at start.
+  std::string source_sha256;
+
+  // The log's origin: log.origin, or "domicile/<name>".
+  std::string LogOrigin() const { return log.origin.empty() ? "domicile/" + name : log.origin; }
 };
+
+// Parses a duration like "1s", "500ms", "2m", "1h". InvalidArgument otherwise.
+absl::StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text);
 
 struct ConfigProblem {
   std::string file;

@@ -10,27 +10,96 @@
 #include "fmt/format.h"
 #include "http/api.h"
 #include "http/authenticator.h"
+#include "http/log_routes.h"
 #include "http/server.h"
 #include "keys/file_keyring.h"
 #include "keys/master_key.h"
 #include "spdlog/spdlog.h"
 #include "store/rocksdb_store.h"
+#include "tlog/log.h"
+#include "tlog/note.h"
 #include "util/encoding.h"
 #include "util/status_macros.h"
+#include "util/version.h"
 #include "vault/policy_admin.h"
 #include "vault/policy_decider.h"
 #include "vault/vault.h"
 
 namespace domicile::cli {
+namespace {
+
+// The vault's event log, backed by the transparency log.
+class TlogEventLog final : public vault::EventLog {
+ public:
+  explicit TlogEventLog(tlog::Log* log) : log_(log) {}
+  void Append(std::string event, Done done) override {
+    log_->Append(Bytes(event.begin(), event.end()), std::move(done));
+  }
+
+ private:
+  tlog::Log* log_;
+};
+
+// The name of the log's signing key in the key provider.
+std::string LogKeyId(const Config& config) { return "log/" + config.LogOrigin(); }
+
+// Opens the master key and the file keyring the configuration names.
+absl::StatusOr<std::unique_ptr<keys::FileKeyring>> OpenKeyring(const Config& config) {
+  std::filesystem::path master_file =
+      config.master_key_file.empty() ? config.data_dir / "master.key" : config.master_key_file;
+  std::filesystem::path keyring_file =
+      config.keyring_file.empty() ? config.data_dir / "keyring" : config.keyring_file;
+  absl::StatusOr<crypto::SecretBytes> master = config.create_master_key
+                                                   ? keys::LoadOrCreateMasterKey(master_file)
+                                                   : keys::LoadMasterKey(master_file);
+  if (!master.ok()) {
+    return absl::Status(master.status().code(),
+                        fmt::format("master key: {}", std::string(master.status().message())));
+  }
+  return keys::FileKeyring::Open(keyring_file, std::move(*master));
+}
+
+// Creates the log's signing key if missing; returns its verifier and whether it was created.
+absl::StatusOr<tlog::NoteVerifier> EnsureLogKey(const Config& config, keys::KeyProvider& keys,
+                                                bool* created) {
+  const std::string id = LogKeyId(config);
+  absl::StatusOr<Bytes> pub = keys.SigningPublicKey(id);
+  if (created != nullptr) *created = false;
+  if (absl::IsNotFound(pub.status())) {
+    RETURN_IF_ERROR(keys.CreateSigningKey(id));
+    if (created != nullptr) *created = true;
+    pub = keys.SigningPublicKey(id);
+  }
+  RETURN_IF_ERROR(pub.status());
+  tlog::NoteVerifier verifier;
+  verifier.name = config.LogOrigin();
+  verifier.key_id = tlog::NoteKeyId(verifier.name, *pub);
+  std::copy(pub->begin(), pub->end(), verifier.public_key.begin());
+  return verifier;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> LogVerifierKey(const Config& config) {
+  ASSIGN_OR_RETURN(std::unique_ptr<keys::FileKeyring> keyring, OpenKeyring(config));
+  ASSIGN_OR_RETURN(tlog::NoteVerifier verifier, EnsureLogKey(config, *keyring, nullptr));
+  return tlog::FormatNoteVerifier(verifier);
+}
 
 struct Node::Parts {
   RealClock clock;
+  std::unique_ptr<keys::KeyProvider> log_keys;  // signs checkpoints; outlives the log
+  std::unique_ptr<tlog::Log> log;
+  std::unique_ptr<TlogEventLog> event_log;
   std::unique_ptr<vault::Vault> vault;
   std::unique_ptr<http::Authenticator> authenticator;
   std::unique_ptr<vault::PolicyAdmin> policy_admin;
+  std::unique_ptr<http::LogRoutes> log_routes;
   std::unique_ptr<http::Api> api;
   std::unique_ptr<http::Server> server;
   std::string scheme;
+  std::string verifier_key;
+  bool stopped = false;
 };
 
 bool IsLoopback(std::string_view host) {
@@ -68,8 +137,20 @@ std::string Node::url() const {
   return fmt::format("{}://{}:{}", parts_->scheme, host, parts_->server->port());
 }
 
+std::string Node::log_verifier_key() const { return parts_->verifier_key; }
+
 void Node::Stop() {
-  if (parts_ && parts_->server) parts_->server->Stop();
+  if (!parts_ || parts_->stopped) return;
+  parts_->stopped = true;
+  if (parts_->server) parts_->server->Stop();
+  if (parts_->log) {
+    if (parts_->vault) {
+      absl::StatusOr<uint64_t> stop = parts_->vault->LogEvent(
+          vault::NodeStopEvent(parts_->vault->event_source(), parts_->clock.Now()));
+      if (!stop.ok()) spdlog::warn("could not log the node's stop: {}", stop.status().ToString());
+    }
+    parts_->log->Close();  // publishes a last checkpoint
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions options) {
@@ -108,19 +189,41 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   }
   ::chmod(config.data_dir.c_str(), 0700);
 
-  std::filesystem::path master_file =
-      config.master_key_file.empty() ? config.data_dir / "master.key" : config.master_key_file;
-  std::filesystem::path keyring_file =
-      config.keyring_file.empty() ? config.data_dir / "keyring" : config.keyring_file;
-  absl::StatusOr<crypto::SecretBytes> master = config.create_master_key
-                                                   ? keys::LoadOrCreateMasterKey(master_file)
-                                                   : keys::LoadMasterKey(master_file);
-  if (!master.ok()) {
-    return absl::Status(master.status().code(),
-                        fmt::format("master key: {}", std::string(master.status().message())));
+  ASSIGN_OR_RETURN(std::unique_ptr<keys::FileKeyring> keyring, OpenKeyring(config));
+
+  // The transparency log, signed by its key in the key provider.
+  auto parts = std::make_unique<Parts>();
+  bool log_key_created = false;
+  ASSIGN_OR_RETURN(tlog::NoteVerifier verifier, EnsureLogKey(config, *keyring, &log_key_created));
+  parts->verifier_key = tlog::FormatNoteVerifier(verifier);
+  ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> log_store,
+                   store::OpenRocksDbStore(config.data_dir / "log"));
+  tlog::LogOptions log_options;
+  log_options.origin = config.LogOrigin();
+  log_options.checkpoint_interval = config.log.checkpoint_interval;
+  log_options.max_pending = config.log.max_pending;
+  // The signer gets its own handle on the key provider, so that it lives as long as the log
+  // whatever becomes of the vault's.
+  ASSIGN_OR_RETURN(parts->log_keys, OpenKeyring(config));
+  keys::KeyProvider* key_provider = parts->log_keys.get();
+  const std::string log_key_id = LogKeyId(config);
+  const Bytes log_public(verifier.public_key.begin(), verifier.public_key.end());
+  tlog::CheckpointSigner signer = [key_provider, log_key_id, log_public,
+                                   origin = log_options.origin](std::string_view text) {
+    return tlog::SignNoteWith(text, origin, log_public, [&](ByteView message) {
+      return key_provider->Sign(log_key_id, message);
+    });
+  };
+  absl::StatusOr<std::unique_ptr<tlog::Log>> log =
+      tlog::Log::Open(std::move(log_store), log_options, std::move(signer), &parts->clock);
+  if (!log.ok()) {
+    return absl::Status(log.status().code(),
+                        fmt::format("log: {}", std::string(log.status().message())));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<keys::FileKeyring> keyring,
-                   keys::FileKeyring::Open(keyring_file, std::move(*master)));
+  parts->log = std::move(*log);
+  parts->event_log = std::make_unique<TlogEventLog>(parts->log.get());
+  spdlog::info("log {} at size {}; verifier key {}", log_options.origin, parts->log->DurableSize(),
+               parts->verifier_key);
 
   std::vector<std::unique_ptr<vault::SiteStore>> sites;
   for (const SiteConfig& s : config.sites) {
@@ -136,14 +239,30 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
                    store::OpenRocksDbStore(config.data_dir / "meta"));
 
   vault::PolicyDecider* decider_ptr = decider.get();
-  auto parts = std::make_unique<Parts>();
   parts->scheme = tls ? "https" : "http";
   vault::VaultOptions vault_options;
   vault_options.max_value_bytes = config.max_body_bytes;
-  ASSIGN_OR_RETURN(
-      parts->vault,
+  vault_options.log = parts->event_log.get();
+  vault_options.source.node = config.name;
+  const uint64_t log_size_at_start = parts->log->DurableSize();
+  const std::string policy_sha256 = decider->policy_sha256();
+  absl::StatusOr<std::unique_ptr<vault::Vault>> vault =
       vault::Vault::Create(std::move(sites), std::move(meta), config.residency, std::move(keyring),
-                           std::move(decider), &parts->clock, vault_options));
+                           std::move(decider), &parts->clock, vault_options);
+  RETURN_IF_ERROR(vault.status());
+  parts->vault = std::move(*vault);
+  const vault::EventSource& source = parts->vault->event_source();
+  if (log_key_created) {
+    RETURN_IF_ERROR(
+        parts->vault
+            ->LogEvent(vault::KeyEvent(source, parts->clock.Now(), vault::KeyOperation::kCreate,
+                                       log_key_id, vault::KeyType::kSigning))
+            .status());
+  }
+  vault::NodeStart start{std::string(kDomicileVersion), config.source_sha256, policy_sha256,
+                         log_size_at_start};
+  RETURN_IF_ERROR(
+      parts->vault->LogEvent(vault::NodeStartEvent(source, parts->clock.Now(), start)).status());
   std::vector<http::Credential> credentials;
   for (const PrincipalConfig& p : config.principals) {
     credentials.push_back({p.token_sha256, p.principal});
@@ -151,8 +270,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   parts->authenticator = std::make_unique<http::Authenticator>(std::move(credentials));
   parts->policy_admin =
       std::make_unique<vault::PolicyAdmin>(parts->vault.get(), decider_ptr, LintModelFor(config));
-  parts->api = std::make_unique<http::Api>(parts->vault.get(), parts->authenticator.get(),
-                                           &parts->clock, parts->policy_admin.get());
+  parts->log_routes = std::make_unique<http::LogRoutes>(parts->log.get(), parts->verifier_key);
+  http::ApiOptions api_options;
+  api_options.vault = parts->vault.get();
+  api_options.authenticator = parts->authenticator.get();
+  api_options.clock = &parts->clock;
+  api_options.policy_admin = parts->policy_admin.get();
+  api_options.log_routes = parts->log_routes.get();
+  parts->api = std::make_unique<http::Api>(api_options);
 
   http::ServerOptions server_options;
   server_options.host = host;
@@ -165,11 +290,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   server_options.tls.key_file = config.tls.key;
   server_options.tls.client_ca_file = config.tls.client_ca;
   const http::Api* api = parts->api.get();
-  ASSIGN_OR_RETURN(parts->server,
-                   http::Server::Start(
-                       server_options,
-                       http::MakeAsync([api](const http::Request& r) { return api->Handle(r); })));
-  return std::unique_ptr<Node>(new Node(std::move(parts)));
+  absl::StatusOr<std::unique_ptr<http::Server>> server =
+      http::Server::Start(server_options, [api](http::Request request, http::Responder respond) {
+        api->Handle(std::move(request), std::move(respond));
+      });
+  std::unique_ptr<Node> node(new Node(std::move(parts)));
+  if (!server.ok()) return server.status();  // ~Node logs the stop and closes the log
+  node->parts_->server = std::move(*server);
+  return node;
 }
 
 }  // namespace domicile::cli

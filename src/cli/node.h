@@ -26,7 +26,10 @@ class Node {
 
   // "http://HOST:PORT" or "https://HOST:PORT", with the bound port.
   std::string url() const;
-  // Stops serving gracefully and closes the stores. Idempotent.
+  // The C2SP verifier key of the log's checkpoints.
+  std::string log_verifier_key() const;
+  // Stops serving gracefully, logs the stop, publishes a last checkpoint and closes the stores.
+  // Idempotent.
   void Stop();
 
  private:
@@ -40,6 +43,9 @@ class Node {
 // is returned in `demo_token`.
 Config EmbeddedDefaultConfig(std::string& demo_token);
 
+// The C2SP verifier key of the log's checkpoints ("origin+id+key"), creating the log's key in
+// the key provider if it does not exist yet. Opens the key provider the configuration names.
+absl::StatusOr<std::string> LogVerifierKey(const Config& config);
 // Whether `host` is a loopback address or "localhost".
 bool IsLoopback(std::string_view host);
 

@@ -1,6 +1,8 @@
 #include "http/api.h"
 
+#include <future>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "fmt/format.h"
@@ -8,6 +10,7 @@
 #include "nlohmann/json.hpp"
 #include "util/errors.h"
 #include "util/status_macros.h"
+#include "vault/event_log.h"
 
 namespace domicile::http {
 namespace {
@@ -42,22 +45,6 @@ absl::StatusOr<std::vector<std::string>> PathSegments(std::string_view path) {
   return out;
 }
 
-// Parses the query into a map, refusing names not in `allowed` and repeated names.
-absl::StatusOr<std::map<std::string, std::string>> QueryParams(
-    const Request& request, std::initializer_list<std::string_view> allowed) {
-  ASSIGN_OR_RETURN(auto pairs, ParseQuery(request.query));
-  std::map<std::string, std::string> out;
-  for (auto& [name, value] : pairs) {
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      return absl::InvalidArgumentError(fmt::format("unknown query parameter '{}'", name));
-    }
-    if (!out.emplace(name, value).second) {
-      return absl::InvalidArgumentError(fmt::format("query parameter '{}' given twice", name));
-    }
-  }
-  return out;
-}
-
 absl::StatusOr<vault::RequestContext> Context(const Request& request, const Clock& clock) {
   vault::RequestContext context;
   if (auto purpose = request.GetHeader(kPurposeHeader); purpose.has_value()) {
@@ -80,25 +67,96 @@ absl::StatusOr<vault::RequestContext> Context(const Request& request, const Cloc
 
 Response Json(int status, const nlohmann::json& body) { return JsonResponse(status, body); }
 
+constexpr std::string_view kLogIndexHeader = "Domicile-Log-Index";
+
+void AddLogIndex(Response& response, uint64_t index) {
+  response.headers.push_back({std::string(kLogIndexHeader), std::to_string(index)});
+}
+
+// Whether the route is GET /v1/subjects/{id}/records/{key}: the read path, served without
+// blocking.
+bool IsRecordRead(const Request& request, const std::vector<std::string>& seg) {
+  return request.method == "GET" && seg.size() == 5 && seg[0] == "v1" && seg[1] == "subjects" &&
+         seg[3] == "records";
+}
+
+Response ReadResponse(absl::StatusOr<vault::ReadResult> r) {
+  if (!r.ok()) return LoggedErrorResponse(r.status());
+  Response response{200, "application/octet-stream", {}, std::move(r->value)};
+  response.headers.push_back({"Domicile-Version", std::to_string(r->version)});
+  response.headers.push_back({"Domicile-Site", r->site});
+  response.headers.push_back(
+      {"Domicile-Class", std::string(vault::ClassificationName(r->classification))});
+  AddLogIndex(response, r->log_index);
+  response.headers.push_back({"Cache-Control", "no-store"});
+  return response;
+}
+
 }  // namespace
 
-Api::Api(vault::Vault* vault, const Authenticator* authenticator, const Clock* clock,
-         vault::PolicyAdmin* policy_admin)
-    : vault_(vault), authenticator_(authenticator), clock_(clock), policy_admin_(policy_admin) {}
+Response LoggedErrorResponse(const absl::Status& status) {
+  Response response = ErrorResponse(status);
+  if (std::optional<uint64_t> index = vault::LogIndexOf(status); index.has_value()) {
+    AddLogIndex(response, *index);
+  }
+  return response;
+}
 
-Response Api::Handle(const Request& request) const {
+Api::Api(ApiOptions options)
+    : options_(options),
+      blocking_(std::make_unique<ThreadPool>(std::max<size_t>(1, options.blocking_threads))) {}
+
+void Api::Handle(Request request, Responder respond) const {
   absl::StatusOr<std::vector<std::string>> segments = PathSegments(request.path);
-  if (!segments.ok()) return ErrorResponse(segments.status());
+  if (!segments.ok()) return respond(ErrorResponse(segments.status()));
   const std::vector<std::string>& seg = *segments;
 
   if (seg.size() == 1 && seg[0] == "healthz") {
     if (request.method != "GET" && request.method != "HEAD") {
-      return ErrorResponse(MethodNotAllowed(request));
+      return respond(ErrorResponse(MethodNotAllowed(request)));
     }
-    return Response{200, "text/plain; charset=utf-8", {}, "ok"};
+    return respond(Response{200, "text/plain; charset=utf-8", {}, "ok"});
   }
+  if (options_.log_routes != nullptr && LogRoutes::Matches(seg)) {
+    return respond(options_.log_routes->Handle(request, seg));
+  }
+  if (IsRecordRead(request, seg)) {
+    absl::StatusOr<const vault::Principal*> principal =
+        options_.authenticator->Authenticate(request.GetHeader("Authorization"));
+    if (!principal.ok()) return respond(ErrorResponse(principal.status()));
+    absl::StatusOr<vault::RequestContext> context = Context(request, *options_.clock);
+    if (!context.ok()) return respond(ErrorResponse(context.status()));
+    if (absl::StatusOr<std::map<std::string, std::string>> q = ParseQueryParams(request, {});
+        !q.ok()) {
+      return respond(ErrorResponse(q.status()));
+    }
+    vault::Caller caller{*principal, *context};
+    options_.vault->GetAsync(caller, seg[2], seg[4],
+                             [respond = std::move(respond)](absl::StatusOr<vault::ReadResult> r) {
+                               respond(ReadResponse(std::move(r)));
+                             });
+    return;
+  }
+  auto shared = std::make_shared<std::pair<Request, std::vector<std::string>>>(
+      std::move(request), std::move(*segments));
+  blocking_->Post([this, shared, respond = std::move(respond)] {
+    respond(HandleBlocking(shared->first, shared->second));
+  });
+}
+
+Response Api::HandleAndWait(Request request) const {
+  std::promise<Response> promise;
+  std::future<Response> future = promise.get_future();
+  auto once = std::make_shared<std::once_flag>();
+  Handle(std::move(request), [&promise, once](Response r) {
+    std::call_once(*once, [&] { promise.set_value(std::move(r)); });
+  });
+  return future.get();
+}
+
+Response Api::HandleBlocking(const Request& request, const std::vector<std::string>& seg) const {
   const bool policy_route =
-      seg.size() == 2 && seg[0] == "v1" && seg[1] == "policy" && policy_admin_ != nullptr;
+      seg.size() == 2 && seg[0] == "v1" && seg[1] == "policy" && options_.policy_admin != nullptr;
   if (!policy_route &&
       (seg.size() < 2 || seg[0] != "v1" || seg[1] != "subjects" || seg.size() > 5 ||
        seg.size() == 3 || (seg.size() >= 4 && seg[3] != "records"))) {
@@ -106,9 +164,9 @@ Response Api::Handle(const Request& request) const {
   }
 
   absl::StatusOr<const vault::Principal*> principal =
-      authenticator_->Authenticate(request.GetHeader("Authorization"));
+      options_.authenticator->Authenticate(request.GetHeader("Authorization"));
   if (!principal.ok()) return ErrorResponse(principal.status());
-  absl::StatusOr<vault::RequestContext> context = Context(request, *clock_);
+  absl::StatusOr<vault::RequestContext> context = Context(request, *options_.clock);
   if (!context.ok()) return ErrorResponse(context.status());
   vault::Caller caller{*principal, *context};
 
@@ -120,7 +178,8 @@ Response Api::Handle(const Request& request) const {
 
 Response Api::Subjects(const Request& request, const vault::Caller& caller) const {
   if (request.method != "POST") return ErrorResponse(MethodNotAllowed(request));
-  if (absl::StatusOr<std::map<std::string, std::string>> q = QueryParams(request, {}); !q.ok()) {
+  if (absl::StatusOr<std::map<std::string, std::string>> q = ParseQueryParams(request, {});
+      !q.ok()) {
     return ErrorResponse(q.status());
   }
   nlohmann::json body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
@@ -142,51 +201,58 @@ Response Api::Subjects(const Request& request, const vault::Caller& caller) cons
   }
   std::string id = body["id"].get<std::string>();
   std::string jurisdiction = body["jurisdiction"].get<std::string>();
-  absl::StatusOr<bool> created = vault_->RegisterSubject(caller, id, jurisdiction);
-  if (!created.ok()) return ErrorResponse(created.status());
-  return Json(*created ? 201 : 200,
-              {{"id", id}, {"jurisdiction", jurisdiction}, {"created", *created}});
+  absl::StatusOr<vault::RegisterResult> reg =
+      options_.vault->RegisterSubject(caller, id, jurisdiction);
+  if (!reg.ok()) return LoggedErrorResponse(reg.status());
+  Response response = Json(reg->created ? 201 : 200,
+                           {{"id", id}, {"jurisdiction", jurisdiction}, {"created", reg->created}});
+  AddLogIndex(response, reg->log_index);
+  return response;
 }
 
 Response Api::Policy(const Request& request, const vault::Caller& caller) const {
-  if (absl::StatusOr<std::map<std::string, std::string>> q = QueryParams(request, {}); !q.ok()) {
+  if (absl::StatusOr<std::map<std::string, std::string>> q = ParseQueryParams(request, {});
+      !q.ok()) {
     return ErrorResponse(q.status());
   }
-  vault::PolicyInfo info;
   if (request.method == "GET") {
-    info = policy_admin_->Current();
-  } else if (request.method == "POST") {
-    absl::StatusOr<vault::PolicyInfo> updated = policy_admin_->Update(caller, request.body);
-    if (!updated.ok()) return ErrorResponse(updated.status());
-    info = *updated;
-  } else {
-    return ErrorResponse(MethodNotAllowed(request));
+    vault::PolicyInfo info = options_.policy_admin->Current();
+    return Json(200, {{"sha256", info.sha256}, {"policies", info.policies}});
   }
-  return Json(200, {{"sha256", info.sha256}, {"policies", info.policies}});
+  if (request.method != "POST") return ErrorResponse(MethodNotAllowed(request));
+  absl::StatusOr<vault::PolicyInfo> updated = options_.policy_admin->Update(caller, request.body);
+  if (!updated.ok()) return LoggedErrorResponse(updated.status());
+  Response response = Json(200, {{"sha256", updated->sha256}, {"policies", updated->policies}});
+  AddLogIndex(response, updated->log_index);
+  return response;
 }
 
 Response Api::Records(const Request& request, const vault::Caller& caller,
                       std::string_view subject) const {
   if (request.method != "GET") return ErrorResponse(MethodNotAllowed(request));
-  if (absl::StatusOr<std::map<std::string, std::string>> q = QueryParams(request, {}); !q.ok()) {
+  if (absl::StatusOr<std::map<std::string, std::string>> q = ParseQueryParams(request, {});
+      !q.ok()) {
     return ErrorResponse(q.status());
   }
-  absl::StatusOr<std::vector<vault::RecordInfo>> list = vault_->List(caller, subject);
-  if (!list.ok()) return ErrorResponse(list.status());
+  absl::StatusOr<vault::ListResult> list = options_.vault->List(caller, subject);
+  if (!list.ok()) return LoggedErrorResponse(list.status());
   nlohmann::json records = nlohmann::json::array();
-  for (const vault::RecordInfo& r : *list) {
+  for (const vault::RecordInfo& r : list->records) {
     records.push_back({{"key", r.key},
                        {"class", vault::ClassificationName(r.classification)},
                        {"version", r.version},
                        {"site", r.site}});
   }
-  return Json(200, {{"subject", subject}, {"records", std::move(records)}});
+  Response response = Json(200, {{"subject", subject}, {"records", std::move(records)}});
+  AddLogIndex(response, list->log_index);
+  return response;
 }
 
 Response Api::Record(const Request& request, const vault::Caller& caller, std::string_view subject,
                      std::string_view key) const {
   if (request.method == "PUT") {
-    absl::StatusOr<std::map<std::string, std::string>> q = QueryParams(request, {"class", "site"});
+    absl::StatusOr<std::map<std::string, std::string>> q =
+        ParseQueryParams(request, {"class", "site"});
     if (!q.ok()) return ErrorResponse(q.status());
     vault::PutRequest put{subject, key, vault::Classification::kProtected, "", request.body};
     if (auto it = q->find("class"); it != q->end()) {
@@ -198,34 +264,29 @@ Response Api::Record(const Request& request, const vault::Caller& caller, std::s
       put.classification = *c;
     }
     if (auto it = q->find("site"); it != q->end()) put.site = it->second;
-    absl::StatusOr<vault::WriteResult> w = vault_->Put(caller, put);
-    if (!w.ok()) return ErrorResponse(w.status());
-    return Json(w->created ? 201 : 200, {{"subject", subject},
-                                         {"key", key},
-                                         {"version", w->version},
-                                         {"site", w->site},
-                                         {"class", vault::ClassificationName(put.classification)}});
+    absl::StatusOr<vault::WriteResult> w = options_.vault->Put(caller, put);
+    if (!w.ok()) return LoggedErrorResponse(w.status());
+    Response response =
+        Json(w->created ? 201 : 200, {{"subject", subject},
+                                      {"key", key},
+                                      {"version", w->version},
+                                      {"site", w->site},
+                                      {"class", vault::ClassificationName(put.classification)}});
+    AddLogIndex(response, w->log_index);
+    return response;
   }
   if (request.method == "GET" || request.method == "DELETE") {
-    if (absl::StatusOr<std::map<std::string, std::string>> q = QueryParams(request, {}); !q.ok()) {
+    if (absl::StatusOr<std::map<std::string, std::string>> q = ParseQueryParams(request, {});
+        !q.ok()) {
       return ErrorResponse(q.status());
     }
   }
-  if (request.method == "GET") {
-    absl::StatusOr<vault::ReadResult> r = vault_->Get(caller, subject, key);
-    if (!r.ok()) return ErrorResponse(r.status());
-    Response response{200, "application/octet-stream", {}, std::move(r->value)};
-    response.headers.push_back({"Domicile-Version", std::to_string(r->version)});
-    response.headers.push_back({"Domicile-Site", r->site});
-    response.headers.push_back(
-        {"Domicile-Class", std::string(vault::ClassificationName(r->classification))});
-    response.headers.push_back({"Cache-Control", "no-store"});
-    return response;
-  }
   if (request.method == "DELETE") {
-    absl::Status st = vault_->Delete(caller, subject, key);
-    if (!st.ok()) return ErrorResponse(st);
-    return Response{204, "", {}, ""};
+    absl::StatusOr<uint64_t> index = options_.vault->Delete(caller, subject, key);
+    if (!index.ok()) return LoggedErrorResponse(index.status());
+    Response response{204, "", {}, ""};
+    AddLogIndex(response, *index);
+    return response;
   }
   return ErrorResponse(MethodNotAllowed(request));
 }

@@ -1,28 +1,54 @@
-// Api: the node's HTTP routes, mapping requests onto the Vault. Every route but /healthz needs a
-// bearer token. Errors go through ErrorResponse (one shape, one status mapping). The routes and
-// their exact forms are in docs/api.md.
+// Api: the node's HTTP routes, mapping requests onto the Vault and the transparency log. Every
+// /v1 route but /v1/log needs a bearer token; /healthz and the log's routes (/log/...,
+// /v1/log/...) are public, as a transparency log must be. Errors go through ErrorResponse (one
+// shape, one status mapping); every response to a decided request carries the index of its log
+// event in Domicile-Log-Index. The routes and their exact forms are in docs/api.md.
+//
+// Reads never block an I/O thread: the value is sent from the log's thread once the read's
+// event is durable. Other operations wait for the log on a small pool of blocking threads.
 #pragma once
 
+#include <memory>
+#include <string>
+
 #include "http/authenticator.h"
+#include "http/log_routes.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "http/server.h"
 #include "util/clock.h"
+#include "util/thread_pool.h"
 #include "vault/policy_admin.h"
 #include "vault/vault.h"
 
 namespace domicile::http {
 
+struct ApiOptions {
+  // None are owned; all must outlive the Api. `policy_admin` may be null (then /v1/policy is
+  // not served), `log_routes` too (then /log and /v1/log are not served).
+  vault::Vault* vault = nullptr;
+  const Authenticator* authenticator = nullptr;
+  const Clock* clock = nullptr;
+  vault::PolicyAdmin* policy_admin = nullptr;
+  const LogRoutes* log_routes = nullptr;
+  // Threads that run writes, deletes, lists, registrations and policy updates, which wait for
+  // their log event to become durable.
+  size_t blocking_threads = 16;
+};
+
 class Api {
  public:
-  // None of the pointers are owned; all must outlive the Api. `policy_admin` may be null (then
-  // /v1/policy is not served).
-  Api(vault::Vault* vault, const Authenticator* authenticator, const Clock* clock,
-      vault::PolicyAdmin* policy_admin = nullptr);
+  explicit Api(ApiOptions options);
 
-  // Handles one request. Thread-safe.
-  Response Handle(const Request& request) const;
+  // Handles one request (an AsyncHandler). Thread-safe.
+  void Handle(Request request, Responder respond) const;
+
+  // Handles one request and waits for the response (tests).
+  Response HandleAndWait(Request request) const;
 
  private:
+  // The routes that wait for the log, run on the blocking pool.
+  Response HandleBlocking(const Request& request, const std::vector<std::string>& seg) const;
   Response Subjects(const Request& request, const vault::Caller& caller) const;
   Response Policy(const Request& request, const vault::Caller& caller) const;
   Response Record(const Request& request, const vault::Caller& caller, std::string_view subject,
@@ -30,10 +56,11 @@ class Api {
   Response Records(const Request& request, const vault::Caller& caller,
                    std::string_view subject) const;
 
-  vault::Vault* vault_;
-  const Authenticator* authenticator_;
-  const Clock* clock_;
-  vault::PolicyAdmin* policy_admin_;
+  ApiOptions options_;
+  std::unique_ptr<ThreadPool> blocking_;
 };
+
+// The error response for `status`, with Domicile-Log-Index when the status carries one.
+Response LoggedErrorResponse(const absl::Status& status);
 
 }  // namespace domicile::http

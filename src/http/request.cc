@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "util/errors.h"
+#include "util/status_macros.h"
 
 namespace domicile::http {
 namespace {
@@ -86,6 +89,21 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(std:
     absl::StatusOr<std::string> decoded_value = Decode(value, /*plus_is_space=*/true);
     if (!decoded_value.ok()) return decoded_value.status();
     out.emplace_back(*std::move(decoded_name), *std::move(decoded_value));
+  }
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseQueryParams(
+    const Request& request, std::initializer_list<std::string_view> allowed) {
+  ASSIGN_OR_RETURN(auto pairs, ParseQuery(request.query));
+  std::map<std::string, std::string> out;
+  for (auto& [name, value] : pairs) {
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      return absl::InvalidArgumentError(fmt::format("unknown query parameter '{}'", name));
+    }
+    if (!out.emplace(name, value).second) {
+      return absl::InvalidArgumentError(fmt::format("query parameter '{}' given twice", name));
+    }
   }
   return out;
 }

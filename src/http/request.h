@@ -3,6 +3,8 @@
 // API layer; the server builds one per request from what it parsed.
 #pragma once
 
+#include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,5 +51,10 @@ absl::StatusOr<std::string> PercentDecode(std::string_view s);
 // decodes to a space in names and values; a field without '=' has an empty value; empty fields
 // ("a=1&&b=2") are skipped. InvalidArgument for a bad escape, a decoded NUL or an empty name.
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view raw);
+
+// The request's query as a map, refusing names not in `allowed` and repeated names
+// (InvalidArgument naming the parameter).
+absl::StatusOr<std::map<std::string, std::string>> ParseQueryParams(
+    const Request& request, std::initializer_list<std::string_view> allowed);
 
 }  // namespace domicile::http

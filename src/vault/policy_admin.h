@@ -17,12 +17,13 @@ namespace domicile::vault {
 struct PolicyInfo {
   std::string sha256;
   size_t policies = 0;
+  uint64_t log_index = 0;  // of the policy event, after an update
 };
 
 class PolicyAdmin {
  public:
   // Not owned; both must outlive the PolicyAdmin.
-  PolicyAdmin(const Vault* vault, PolicyDecider* decider, LintModel model);
+  PolicyAdmin(Vault* vault, PolicyDecider* decider, LintModel model);
 
   // Errors: denied; InvalidArgument (parse errors, with line, column and caret); error name
   // "policy_refused" (the lint's counterexamples).
@@ -31,7 +32,7 @@ class PolicyAdmin {
   PolicyInfo Current() const;
 
  private:
-  const Vault* vault_;
+  Vault* vault_;
   PolicyDecider* decider_;
   const LintModel model_;
   std::mutex update_mu_;  // one update at a time

@@ -1,10 +1,14 @@
 #include "vault/vault.h"
 
 #include <functional>
+#include <future>
 #include <map>
+#include <memory>
 
+#include "crypto/sha256.h"
 #include "fmt/format.h"
 #include "keys/envelope.h"
+#include "util/encoding.h"
 #include "util/errors.h"
 #include "util/status_macros.h"
 #include "vault/names.h"
@@ -17,6 +21,9 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Create(std::vector<std::unique_ptr
                                                      std::unique_ptr<keys::KeyProvider> keys,
                                                      std::unique_ptr<Decider> decider,
                                                      const Clock* clock, VaultOptions options) {
+  if (options.log == nullptr) {
+    return absl::InvalidArgumentError("a vault needs an event log: every decision is logged");
+  }
   std::unique_ptr<Vault> vault(new Vault(std::move(sites), std::move(meta), std::move(rules),
                                          std::move(keys), std::move(decider), clock, options));
   for (const std::string& j : vault->rules_.Jurisdictions()) {
@@ -25,7 +32,7 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Create(std::vector<std::unique_ptr
         return absl::InvalidArgumentError(
             fmt::format("residency rule for {} names unknown site '{}'", j, site_id));
       }
-      RETURN_IF_ERROR(vault->keys_->CreateKey(keys::KekId(site_id, j)));
+      RETURN_IF_ERROR(vault->EnsureKek(keys::KekId(site_id, j)));
     }
   }
   return vault;
@@ -71,11 +78,60 @@ std::mutex& Vault::StripeFor(std::string_view subject) const {
   return stripes_[std::hash<std::string_view>{}(subject) % stripes_.size()];
 }
 
-absl::Status Vault::Authorize(const Caller& caller, Action action, const Resource& resource) const {
+namespace {
+
+// The error a request gets when its decision could not be logged: nothing happened.
+absl::Status LogUnavailable(const absl::Status& cause) {
+  return WithErrorCode(
+      absl::UnavailableError(
+          fmt::format("refused: the decision could not be written to the transparency log ({})",
+                      std::string(cause.message()))),
+      error_code::kUnavailable);
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> Vault::LogEvent(std::string event) {
+  absl::StatusOr<uint64_t> index = options_.log->AppendAndWait(std::move(event));
+  if (!index.ok()) return LogUnavailable(index.status());
+  return index;
+}
+
+absl::StatusOr<uint64_t> Vault::LogDecision(const Caller& caller, Action action,
+                                            const Resource& resource, const Decision& decision,
+                                            const nlohmann::json& effect) {
+  ASSIGN_OR_RETURN(uint64_t index,
+                   LogEvent(AccessEvent(options_.source, clock_->Now(), *caller.principal, action,
+                                        resource, caller.context, decision, effect)));
+  if (!decision.allow) return WithLogIndex(DeniedError(decision.reason), index);
+  return index;
+}
+
+absl::Status Vault::LogRefusal(const Caller& caller, Action action, const Resource& resource,
+                               const Decision& allowed, absl::Status refusal) {
+  Decision deny = allowed;
+  deny.allow = false;
+  deny.reason = std::string(refusal.message());
+  deny.determining = {std::string(ErrorCodeOf(refusal))};
+  absl::StatusOr<uint64_t> index = LogEvent(AccessEvent(
+      options_.source, clock_->Now(), *caller.principal, action, resource, caller.context, deny));
+  if (!index.ok()) return index.status();
+  return WithLogIndex(std::move(refusal), *index);
+}
+
+absl::Status Vault::EnsureKek(const std::string& id) {
+  if (keys_->HasKey(id)) return absl::OkStatus();
+  RETURN_IF_ERROR(
+      LogEvent(KeyEvent(options_.source, clock_->Now(), KeyOperation::kCreate, id, KeyType::kKek))
+          .status());
+  return keys_->CreateKey(id);
+}
+
+absl::StatusOr<uint64_t> Vault::Authorize(const Caller& caller, Action action,
+                                          const Resource& resource) {
   if (caller.principal == nullptr) return absl::UnauthenticatedError("no principal");
   Decision d = decider_->Decide(*caller.principal, action, resource, caller.context);
-  if (!d.allow) return DeniedError(d.reason);
-  return absl::OkStatus();
+  return LogDecision(caller, action, resource, d);
 }
 
 absl::StatusOr<SiteStore*> Vault::TargetSite(std::string_view requested, std::string_view subject,
@@ -126,26 +182,34 @@ absl::StatusOr<SiteStore*> Vault::TargetSite(std::string_view requested, std::st
   return target;
 }
 
-absl::StatusOr<bool> Vault::RegisterSubject(const Caller& caller, std::string_view id,
-                                            std::string_view jurisdiction) {
+absl::StatusOr<RegisterResult> Vault::RegisterSubject(const Caller& caller, std::string_view id,
+                                                      std::string_view jurisdiction) {
   RETURN_IF_ERROR(ValidateSubjectId(id));
   RETURN_IF_ERROR(ValidateJurisdiction(jurisdiction));
+  if (caller.principal == nullptr) return absl::UnauthenticatedError("no principal");
   // An existing subject is decided on as it is, in its home jurisdiction; a new one in the
   // jurisdiction asked for.
   absl::StatusOr<std::string> existing = subjects_.Jurisdiction(id);
   if (!existing.ok() && !absl::IsNotFound(existing.status())) return existing.status();
   std::string_view home = existing.ok() ? std::string_view(*existing) : jurisdiction;
   Resource resource{Resource::Kind::kSubject, id, "", home, Classification::kProtected, ""};
-  RETURN_IF_ERROR(Authorize(caller, Action::kWrite, resource));
-  // A subject's home jurisdiction never changes: say so before anything else.
+  Decision d = decider_->Decide(*caller.principal, Action::kWrite, resource, caller.context);
+  if (!d.allow) return LogDecision(caller, Action::kWrite, resource, d).status();
+  // A subject's home jurisdiction never changes.
   if (existing.ok() && *existing != jurisdiction) {
-    return subjects_.Register(id, jurisdiction);  // reports the conflict
+    return LogRefusal(caller, Action::kWrite, resource, d,
+                      ConflictError(fmt::format("subject '{}' is registered in {}, not {}", id,
+                                                *existing, jurisdiction)));
   }
   if (rules_.PrimarySites(jurisdiction).empty()) {
-    return ResidencyViolationError(
-        fmt::format("no site is allowed to hold data of jurisdiction {}", jurisdiction));
+    return LogRefusal(caller, Action::kWrite, resource, d,
+                      ResidencyViolationError(fmt::format(
+                          "no site is allowed to hold data of jurisdiction {}", jurisdiction)));
   }
-  return subjects_.Register(id, jurisdiction);
+  ASSIGN_OR_RETURN(uint64_t index, LogDecision(caller, Action::kWrite, resource, d));
+  absl::StatusOr<bool> created = subjects_.Register(id, jurisdiction);
+  if (!created.ok()) return WithLogIndex(created.status(), index);
+  return RegisterResult{*created, index};
 }
 
 absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& request) {
@@ -156,13 +220,24 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
                                      options_.max_value_bytes));
   }
   ASSIGN_OR_RETURN(std::string jurisdiction, subjects_.Jurisdiction(request.subject));
+  if (caller.principal == nullptr) return absl::UnauthenticatedError("no principal");
   Resource resource{Resource::Kind::kRecord, request.subject, request.key, jurisdiction,
                     request.classification,  request.site};
-  RETURN_IF_ERROR(Authorize(caller, Action::kWrite, resource));
+  Decision d = decider_->Decide(*caller.principal, Action::kWrite, resource, caller.context);
+  if (!d.allow) return LogDecision(caller, Action::kWrite, resource, d).status();
 
   std::lock_guard lock(StripeFor(request.subject));
-  ASSIGN_OR_RETURN(SiteStore * site,
-                   TargetSite(request.site, request.subject, request.key, jurisdiction));
+  absl::StatusOr<SiteStore*> target =
+      TargetSite(request.site, request.subject, request.key, jurisdiction);
+  if (!target.ok()) {
+    const std::string code = ErrorCodeOf(target.status());
+    if (code == error_code::kResidencyViolation || code == error_code::kConflict) {
+      return LogRefusal(caller, Action::kWrite, resource, d, target.status());
+    }
+    return target.status();
+  }
+  SiteStore* site = *target;
+  resource.site = site->site().id;
   ASSIGN_OR_RETURN(std::optional<StoredRecord> existing,
                    site->GetRecord(request.subject, request.key));
   ASSIGN_OR_RETURN(std::optional<keys::WrappedDataKey> wrapped, site->GetDataKey(request.subject));
@@ -173,7 +248,7 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
     ASSIGN_OR_RETURN(data_key, keys::UnwrapDataKey(*keys_, *wrapped));
   } else {
     std::string kek = keys::KekId(site->site().id, jurisdiction);
-    RETURN_IF_ERROR(keys_->CreateKey(kek));
+    RETURN_IF_ERROR(EnsureKek(kek));
     ASSIGN_OR_RETURN(keys::NewDataKey fresh, keys::GenerateDataKey(*keys_, kek));
     data_key = std::move(fresh.plaintext);
     new_wrapped = std::move(fresh.wrapped);
@@ -186,49 +261,103 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
                               ClassificationName(request.classification), record.version};
   ASSIGN_OR_RETURN(record.envelope,
                    keys::SealValue(data_key.view(), binding, AsBytes(request.value)));
-  RETURN_IF_ERROR(site->WriteRecord(request.subject, request.key, record,
-                                    new_wrapped.has_value() ? &*new_wrapped : nullptr));
-  return WriteResult{site->site().id, record.version, !existing.has_value()};
+  nlohmann::json effect = {{"version", record.version},
+                           {"created", !existing.has_value()},
+                           {"ciphertext_sha256", HexEncode(crypto::Sha256(record.envelope))}};
+  ASSIGN_OR_RETURN(uint64_t index, LogDecision(caller, Action::kWrite, resource, d, effect));
+  absl::Status written = site->WriteRecord(request.subject, request.key, record,
+                                           new_wrapped.has_value() ? &*new_wrapped : nullptr);
+  if (!written.ok()) return WithLogIndex(written, index);
+  return WriteResult{site->site().id, record.version, !existing.has_value(), index};
+}
+
+void Vault::GetAsync(const Caller& caller, std::string_view subject, std::string_view key,
+                     ReadDone done) {
+  auto fail = [&done](absl::Status status) { done(std::move(status)); };
+  if (absl::Status st = ValidateSubjectId(subject); !st.ok()) return fail(st);
+  if (absl::Status st = ValidateRecordKey(key); !st.ok()) return fail(st);
+  if (caller.principal == nullptr) return fail(absl::UnauthenticatedError("no principal"));
+  absl::StatusOr<std::string> jurisdiction = subjects_.Jurisdiction(subject);
+  if (!jurisdiction.ok()) return fail(jurisdiction.status());
+  SiteStore* site = nullptr;
+  std::optional<StoredRecord> record;
+  for (SiteStore* s : ReadableSites(*jurisdiction)) {
+    absl::StatusOr<std::optional<StoredRecord>> found = s->GetRecord(subject, key);
+    if (!found.ok()) return fail(found.status());
+    if (found->has_value()) {
+      site = s;
+      record = std::move(*found);
+      break;
+    }
+  }
+  // Whether a record exists is itself protected: an absent record is decided on as protected.
+  Resource resource{Resource::Kind::kRecord,
+                    subject,
+                    key,
+                    *jurisdiction,
+                    site != nullptr ? record->classification : Classification::kProtected,
+                    site != nullptr ? std::string_view(site->site().id) : std::string_view()};
+  Decision d = decider_->Decide(*caller.principal, Action::kRead, resource, caller.context);
+  std::string event = AccessEvent(options_.source, clock_->Now(), *caller.principal, Action::kRead,
+                                  resource, caller.context, d);
+
+  // What the value needs once the event is durable: the unwrapped data key and the envelope.
+  struct Pending {
+    absl::Status outcome;  // the error to return instead of the value, if any
+    crypto::SecretBytes data_key;
+    StoredRecord record;
+    std::string site, subject, key;
+    ReadDone done;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->done = std::move(done);
+  if (!d.allow) {
+    pending->outcome = DeniedError(d.reason);
+  } else if (site == nullptr) {
+    pending->outcome =
+        absl::NotFoundError(fmt::format("subject '{}' has no record '{}'", subject, key));
+  } else {
+    absl::StatusOr<std::optional<keys::WrappedDataKey>> wrapped = site->GetDataKey(subject);
+    if (!wrapped.ok()) {
+      pending->outcome = wrapped.status();
+    } else if (!wrapped->has_value()) {
+      pending->outcome = absl::DataLossError(fmt::format(
+          "site '{}' holds a record of '{}' but no data key", site->site().id, subject));
+    } else if (absl::StatusOr<crypto::SecretBytes> data_key =
+                   keys::UnwrapDataKey(*keys_, **wrapped);
+               !data_key.ok()) {
+      pending->outcome = data_key.status();
+    } else {
+      pending->data_key = std::move(*data_key);
+      pending->record = std::move(*record);
+      pending->site = site->site().id;
+      pending->subject = std::string(subject);
+      pending->key = std::string(key);
+    }
+  }
+  options_.log->Append(std::move(event), [pending](absl::StatusOr<uint64_t> index) {
+    if (!index.ok()) return pending->done(LogUnavailable(index.status()));
+    if (!pending->outcome.ok()) return pending->done(WithLogIndex(pending->outcome, *index));
+    const StoredRecord& r = pending->record;
+    keys::RecordBinding binding{pending->site, pending->subject, pending->key,
+                                ClassificationName(r.classification), r.version};
+    absl::StatusOr<Bytes> plain = keys::OpenValue(pending->data_key.view(), binding, r.envelope);
+    if (!plain.ok()) return pending->done(WithLogIndex(plain.status(), *index));
+    pending->done(ReadResult{ToString(*plain), pending->site, r.version, r.classification, *index});
+  });
 }
 
 absl::StatusOr<ReadResult> Vault::Get(const Caller& caller, std::string_view subject,
                                       std::string_view key) {
-  RETURN_IF_ERROR(ValidateSubjectId(subject));
-  RETURN_IF_ERROR(ValidateRecordKey(key));
-  ASSIGN_OR_RETURN(std::string jurisdiction, subjects_.Jurisdiction(subject));
-  SiteStore* site = nullptr;
-  std::optional<StoredRecord> record;
-  for (SiteStore* s : ReadableSites(jurisdiction)) {
-    ASSIGN_OR_RETURN(record, s->GetRecord(subject, key));
-    if (record.has_value()) {
-      site = s;
-      break;
-    }
-  }
-  if (site == nullptr) {
-    // Whether a record exists is itself protected: decide as for protected data first.
-    Resource absent{Resource::Kind::kRecord,    subject, key, jurisdiction,
-                    Classification::kProtected, ""};
-    RETURN_IF_ERROR(Authorize(caller, Action::kRead, absent));
-    return absl::NotFoundError(fmt::format("subject '{}' has no record '{}'", subject, key));
-  }
-  Resource resource{Resource::Kind::kRecord, subject,        key, jurisdiction,
-                    record->classification,  site->site().id};
-  RETURN_IF_ERROR(Authorize(caller, Action::kRead, resource));
-
-  ASSIGN_OR_RETURN(std::optional<keys::WrappedDataKey> wrapped, site->GetDataKey(subject));
-  if (!wrapped.has_value()) {
-    return absl::DataLossError(
-        fmt::format("site '{}' holds a record of '{}' but no data key", site->site().id, subject));
-  }
-  ASSIGN_OR_RETURN(crypto::SecretBytes data_key, keys::UnwrapDataKey(*keys_, *wrapped));
-  keys::RecordBinding binding{site->site().id, subject, key,
-                              ClassificationName(record->classification), record->version};
-  ASSIGN_OR_RETURN(Bytes plain, keys::OpenValue(data_key.view(), binding, record->envelope));
-  return ReadResult{ToString(plain), site->site().id, record->version, record->classification};
+  std::promise<absl::StatusOr<ReadResult>> promise;
+  std::future<absl::StatusOr<ReadResult>> future = promise.get_future();
+  GetAsync(caller, subject, key,
+           [&promise](absl::StatusOr<ReadResult> r) { promise.set_value(std::move(r)); });
+  return future.get();
 }
 
-absl::Status Vault::Delete(const Caller& caller, std::string_view subject, std::string_view key) {
+absl::StatusOr<uint64_t> Vault::Delete(const Caller& caller, std::string_view subject,
+                                       std::string_view key) {
   RETURN_IF_ERROR(ValidateSubjectId(subject));
   RETURN_IF_ERROR(ValidateRecordKey(key));
   ASSIGN_OR_RETURN(std::string jurisdiction, subjects_.Jurisdiction(subject));
@@ -247,31 +376,42 @@ absl::Status Vault::Delete(const Caller& caller, std::string_view subject, std::
                     jurisdiction,
                     classification,
                     holders.empty() ? std::string_view() : holders[0]->site().id};
-  RETURN_IF_ERROR(Authorize(caller, Action::kDelete, resource));
-  if (holders.empty()) {
-    return absl::NotFoundError(fmt::format("subject '{}' has no record '{}'", subject, key));
+  if (caller.principal == nullptr) return absl::UnauthenticatedError("no principal");
+  Decision d = decider_->Decide(*caller.principal, Action::kDelete, resource, caller.context);
+  nlohmann::json effect = nullptr;
+  if (!holders.empty()) {
+    effect = {{"sites", nlohmann::json::array()}};
+    for (SiteStore* s : holders) effect["sites"].push_back(s->site().id);
   }
-  for (SiteStore* s : holders) RETURN_IF_ERROR(s->DeleteRecord(subject, key));
-  return absl::OkStatus();
+  ASSIGN_OR_RETURN(uint64_t index, LogDecision(caller, Action::kDelete, resource, d, effect));
+  if (holders.empty()) {
+    return WithLogIndex(
+        absl::NotFoundError(fmt::format("subject '{}' has no record '{}'", subject, key)), index);
+  }
+  for (SiteStore* s : holders) {
+    if (absl::Status st = s->DeleteRecord(subject, key); !st.ok()) return WithLogIndex(st, index);
+  }
+  return index;
 }
 
-absl::StatusOr<std::vector<RecordInfo>> Vault::List(const Caller& caller,
-                                                    std::string_view subject) {
+absl::StatusOr<ListResult> Vault::List(const Caller& caller, std::string_view subject) {
   RETURN_IF_ERROR(ValidateSubjectId(subject));
   ASSIGN_OR_RETURN(std::string jurisdiction, subjects_.Jurisdiction(subject));
   Resource resource{Resource::Kind::kSubject,   subject, "", jurisdiction,
                     Classification::kProtected, ""};
-  RETURN_IF_ERROR(Authorize(caller, Action::kList, resource));
+  ASSIGN_OR_RETURN(uint64_t index, Authorize(caller, Action::kList, resource));
   std::map<std::string, RecordInfo> merged;  // the first site in lookup order wins
   for (SiteStore* s : ReadableSites(jurisdiction)) {
-    RETURN_IF_ERROR(s->ListRecords(subject, [&](std::string_view key, const StoredRecord& r) {
+    absl::Status st = s->ListRecords(subject, [&](std::string_view key, const StoredRecord& r) {
       merged.try_emplace(std::string(key),
                          RecordInfo{std::string(key), s->site().id, r.version, r.classification});
-    }));
+    });
+    if (!st.ok()) return WithLogIndex(st, index);
   }
-  std::vector<RecordInfo> out;
-  out.reserve(merged.size());
-  for (auto& [k, info] : merged) out.push_back(std::move(info));
+  ListResult out;
+  out.log_index = index;
+  out.records.reserve(merged.size());
+  for (auto& [k, info] : merged) out.records.push_back(std::move(info));
   return out;
 }
 

@@ -5,11 +5,17 @@
 // subject's data key at that site; reads unwrap that data key and open the value only after an
 // allow.
 //
+// Every decision, allow or deny, is written to the event log (docs/events.md) and is durable
+// there before it has any effect: a read's value, a write, a delete, a refusal. Results and
+// errors after a decision carry the event's log index (LogIndexOf for errors). When the log
+// cannot take the event the call fails with Unavailable and nothing happens: fail closed.
+//
 // Thread safety: every method may be called concurrently.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +28,8 @@
 #include "store/kv_store.h"
 #include "util/clock.h"
 #include "vault/decider.h"
+#include "vault/event_log.h"
+#include "vault/events.h"
 #include "vault/residency_rules.h"
 #include "vault/site_store.h"
 #include "vault/subject_registry.h"
@@ -46,6 +54,7 @@ struct WriteResult {
   std::string site;
   uint64_t version = 0;
   bool created = false;
+  uint64_t log_index = 0;
 };
 
 struct ReadResult {
@@ -53,6 +62,7 @@ struct ReadResult {
   std::string site;
   uint64_t version = 0;
   Classification classification = Classification::kProtected;
+  uint64_t log_index = 0;
 };
 
 struct RecordInfo {
@@ -62,8 +72,21 @@ struct RecordInfo {
   Classification classification = Classification::kProtected;
 };
 
+struct ListResult {
+  std::vector<RecordInfo> records;
+  uint64_t log_index = 0;
+};
+
+struct RegisterResult {
+  bool created = false;  // false: it was already registered there
+  uint64_t log_index = 0;
+};
+
 struct VaultOptions {
   size_t max_value_bytes = 1 << 20;
+  // Where every decision goes; required, not owned, must outlive the Vault.
+  EventLog* log = nullptr;
+  EventSource source;
 };
 
 class Vault {
@@ -76,22 +99,37 @@ class Vault {
       ResidencyRules rules, std::unique_ptr<keys::KeyProvider> keys,
       std::unique_ptr<Decider> decider, const Clock* clock, VaultOptions options = {});
 
-  // Registers a subject. true: newly registered; false: already registered there.
-  absl::StatusOr<bool> RegisterSubject(const Caller& caller, std::string_view id,
-                                       std::string_view jurisdiction);
+  // Registers a subject.
+  absl::StatusOr<RegisterResult> RegisterSubject(const Caller& caller, std::string_view id,
+                                                 std::string_view jurisdiction);
 
   absl::StatusOr<WriteResult> Put(const Caller& caller, const PutRequest& request);
+
+  using ReadDone = std::function<void(absl::StatusOr<ReadResult>)>;
+  // The read path without blocking the calling thread: decides, unwraps the data key, logs the
+  // decision, and only once the event is durable opens the value and calls `done` (on the log's
+  // thread, or inline when nothing was logged). The caller's strings need not outlive the call.
+  void GetAsync(const Caller& caller, std::string_view subject, std::string_view key,
+                ReadDone done);
+  // GetAsync, waiting for the outcome.
   absl::StatusOr<ReadResult> Get(const Caller& caller, std::string_view subject,
                                  std::string_view key);
-  // Removes the record from every site that holds it.
-  absl::Status Delete(const Caller& caller, std::string_view subject, std::string_view key);
-  absl::StatusOr<std::vector<RecordInfo>> List(const Caller& caller, std::string_view subject);
+  // Removes the record from every site that holds it. Returns the event's log index.
+  absl::StatusOr<uint64_t> Delete(const Caller& caller, std::string_view subject,
+                                  std::string_view key);
+  absl::StatusOr<ListResult> List(const Caller& caller, std::string_view subject);
 
   std::vector<Site> sites() const;
   const ResidencyRules& rules() const { return rules_; }
 
-  // Asks the decider. PermissionDenied (error name "denied") with the reason when refused.
-  absl::Status Authorize(const Caller& caller, Action action, const Resource& resource) const;
+  // Asks the decider and logs the decision; returns the event's log index once durable.
+  // PermissionDenied (error name "denied", with the reason and the log index) when refused.
+  absl::StatusOr<uint64_t> Authorize(const Caller& caller, Action action, const Resource& resource);
+  // Appends an event that is not an access decision (policy, key, node) and waits until it is
+  // durable.
+  absl::StatusOr<uint64_t> LogEvent(std::string event);
+  const EventSource& event_source() const { return options_.source; }
+  const Clock* clock() const { return clock_; }
 
  private:
   Vault(std::vector<std::unique_ptr<SiteStore>> sites, std::unique_ptr<store::KvStore> meta,
@@ -106,6 +144,17 @@ class Vault {
   absl::StatusOr<SiteStore*> TargetSite(std::string_view requested, std::string_view subject,
                                         std::string_view key, std::string_view jurisdiction) const;
   std::mutex& StripeFor(std::string_view subject) const;
+  // Logs an access decision and waits. OK(index) for an allow; for a deny, the denied error
+  // carrying the index; Unavailable if the log refused the event.
+  absl::StatusOr<uint64_t> LogDecision(const Caller& caller, Action action,
+                                       const Resource& resource, const Decision& decision,
+                                       const nlohmann::json& effect = nullptr);
+  // Logs a refusal that is not the policy's (residency, conflict) as a deny, and returns
+  // `refusal` carrying the index (or Unavailable).
+  absl::Status LogRefusal(const Caller& caller, Action action, const Resource& resource,
+                          const Decision& allowed, absl::Status refusal);
+  // Creates KEK `id` if missing, logging the creation first.
+  absl::Status EnsureKek(const std::string& id);
 
   std::vector<std::unique_ptr<SiteStore>> sites_;
   SubjectRegistry subjects_;

@@ -2,10 +2,12 @@
 
 #include "gtest/gtest.h"
 #include "keys/file_keyring.h"
+#include "nlohmann/json.hpp"
 #include "store/rocksdb_store.h"
 #include "util/errors.h"
 #include "util/status_matchers.h"
 #include "util/temp_dir.h"
+#include "vault/memory_event_log.h"
 #include "vault/residency_guard.h"
 
 namespace domicile::vault {
@@ -48,15 +50,24 @@ class VaultTest : public ::testing::Test {
     rules.AllowBackup("US", "us-backup");
     rules.AllowPrimary("SG", "sg");
     auto vault = Vault::Create(std::move(sites), std::move(*meta), std::move(rules),
-                               std::move(*ring), std::make_unique<ResidencyGuard>(), &clock_);
+                               std::move(*ring), std::make_unique<ResidencyGuard>(), &clock_,
+                               VaultOptions{.log = &log_, .source = {"test-node"}});
     ASSERT_OK(vault.status());
     vault_ = std::move(*vault);
   }
 
   Caller As(const Principal& p) { return Caller{&p, {}}; }
 
+  // The events logged so far, parsed.
+  std::vector<nlohmann::json> Events() const {
+    std::vector<nlohmann::json> out;
+    for (const std::string& e : log_.entries()) out.push_back(nlohmann::json::parse(e));
+    return out;
+  }
+
   testing::TempDir dir_;
   FakeClock clock_;
+  MemoryEventLog log_;
   std::unique_ptr<Vault> vault_;
   Principal writer_ = Make("svc-app", "US", {"writer"});
   Principal us_engineer_ = Make("bob", "US", {"engineer"});
@@ -65,8 +76,8 @@ class VaultTest : public ::testing::Test {
 };
 
 TEST_F(VaultTest, WriteThenReadInJurisdiction) {
-  ASSERT_OK_AND_ASSIGN(bool created, vault_->RegisterSubject(As(writer_), "u1", "US"));
-  EXPECT_TRUE(created);
+  ASSERT_OK_AND_ASSIGN(RegisterResult reg, vault_->RegisterSubject(As(writer_), "u1", "US"));
+  EXPECT_TRUE(reg.created);
   PutRequest put{"u1", "email", Classification::kProtected, "", "u1@example.com"};
   ASSERT_OK_AND_ASSIGN(WriteResult w, vault_->Put(As(writer_), put));
   EXPECT_EQ(w.site, "us-tx");
@@ -135,15 +146,15 @@ TEST_F(VaultTest, ResidencyViolationsWriteNothing) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(vault_->Get(As(us_engineer_), "u1", "k"), StatusIs(absl::StatusCode::kNotFound));
   ASSERT_OK_AND_ASSIGN(auto list, vault_->List(As(us_engineer_), "u1"));
-  EXPECT_TRUE(list.empty());
+  EXPECT_TRUE(list.records.empty());
 }
 
 TEST_F(VaultTest, SubjectJurisdictionIsFixed) {
-  ASSERT_OK_AND_ASSIGN(bool first, vault_->RegisterSubject(As(writer_), "u1", "US"));
-  ASSERT_OK_AND_ASSIGN(bool again, vault_->RegisterSubject(As(writer_), "u1", "US"));
-  EXPECT_TRUE(first);
-  EXPECT_FALSE(again);
-  absl::StatusOr<bool> moved = vault_->RegisterSubject(As(writer_), "u1", "SG");
+  ASSERT_OK_AND_ASSIGN(RegisterResult first, vault_->RegisterSubject(As(writer_), "u1", "US"));
+  ASSERT_OK_AND_ASSIGN(RegisterResult again, vault_->RegisterSubject(As(writer_), "u1", "US"));
+  EXPECT_TRUE(first.created);
+  EXPECT_FALSE(again.created);
+  absl::StatusOr<RegisterResult> moved = vault_->RegisterSubject(As(writer_), "u1", "SG");
   EXPECT_EQ(ErrorCodeOf(moved.status()), "conflict");
   // Conflict wins over "no site for that jurisdiction".
   EXPECT_EQ(ErrorCodeOf(vault_->RegisterSubject(As(writer_), "u1", "ZZ").status()), "conflict");
@@ -166,13 +177,13 @@ TEST_F(VaultTest, DeleteAndList) {
   ASSERT_OK(vault_->Put(As(writer_), {"u1", "a", Classification::kProtected, "", "1"}).status());
   ASSERT_OK(vault_->Put(As(writer_), {"u1", "b", Classification::kPublic, "", "2"}).status());
   ASSERT_OK_AND_ASSIGN(auto list, vault_->List(As(us_engineer_), "u1"));
-  ASSERT_EQ(list.size(), 2u);
-  EXPECT_EQ(list[0].key, "a");
-  EXPECT_EQ(list[0].classification, Classification::kProtected);
-  EXPECT_EQ(list[1].key, "b");
+  ASSERT_EQ(list.records.size(), 2u);
+  EXPECT_EQ(list.records[0].key, "a");
+  EXPECT_EQ(list.records[0].classification, Classification::kProtected);
+  EXPECT_EQ(list.records[1].key, "b");
   EXPECT_THAT(vault_->Delete(As(us_engineer_), "u1", "a"),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  ASSERT_OK(vault_->Delete(As(writer_), "u1", "a"));
+  ASSERT_OK(vault_->Delete(As(writer_), "u1", "a").status());
   EXPECT_THAT(vault_->Get(As(us_engineer_), "u1", "a"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(vault_->Delete(As(writer_), "u1", "a"), StatusIs(absl::StatusCode::kNotFound));
 }
@@ -199,6 +210,122 @@ TEST_F(VaultTest, EachSubjectHasItsOwnDataKey) {
   ASSERT_TRUE(k1.has_value() && k2.has_value());
   EXPECT_EQ(k1->kek_id, "site/us-tx/US");
   EXPECT_NE(k1->wrapped, k2->wrapped);
+}
+
+TEST_F(VaultTest, EveryDecisionIsLoggedBeforeItsEffectAndNoValueIsLogged) {
+  const size_t at_start = log_.entries().size();  // KEK creations
+  ASSERT_OK_AND_ASSIGN(RegisterResult reg, vault_->RegisterSubject(As(writer_), "u1", "US"));
+  ASSERT_OK_AND_ASSIGN(WriteResult w,
+                       vault_->Put(As(writer_), {"u1", "email", Classification::kProtected, "",
+                                                 "secret-value-123"}));
+  ASSERT_OK_AND_ASSIGN(ReadResult r, vault_->Get(As(us_engineer_), "u1", "email"));
+  absl::StatusOr<ReadResult> denied = vault_->Get(As(cn_admin_), "u1", "email");
+  ASSERT_THAT(denied, StatusIs(absl::StatusCode::kPermissionDenied));
+  std::optional<uint64_t> denied_index = LogIndexOf(denied.status());
+  ASSERT_TRUE(denied_index.has_value());
+
+  std::vector<nlohmann::json> events = Events();
+  ASSERT_EQ(events.size(), at_start + 4);
+  EXPECT_EQ(reg.log_index, at_start);
+  EXPECT_EQ(w.log_index, at_start + 1);
+  EXPECT_EQ(r.log_index, at_start + 2);
+  EXPECT_EQ(*denied_index, at_start + 3);
+
+  const nlohmann::json& write = events[w.log_index];
+  EXPECT_EQ(write["kind"], "access");
+  EXPECT_EQ(write["action"], "write");
+  EXPECT_EQ(write["decision"], "allow");
+  EXPECT_EQ(write["resource"]["site"], "us-tx");
+  EXPECT_EQ(write["effect"]["version"], 1);
+  EXPECT_EQ(write["effect"]["ciphertext_sha256"].get<std::string>().size(), 64u);
+
+  const nlohmann::json& read = events[r.log_index];
+  EXPECT_EQ(read["principal"]["id"], "bob");
+  EXPECT_EQ(read["principal"]["location"], "US");
+  EXPECT_EQ(read["resource"]["jurisdiction"], "US");
+  EXPECT_EQ(read["resource"]["class"], "protected");
+  EXPECT_EQ(read["decision"], "allow");
+  EXPECT_EQ(read["node"], "test-node");
+
+  const nlohmann::json& deny = events[*denied_index];
+  EXPECT_EQ(deny["principal"]["id"], "admin");
+  EXPECT_EQ(deny["decision"], "deny");
+  EXPECT_FALSE(deny["reason"].get<std::string>().empty());
+
+  for (const std::string& e : log_.entries()) {
+    EXPECT_EQ(e.find("secret-value-123"), std::string::npos) << e;
+    EXPECT_EQ(nlohmann::json::parse(e).dump(), e) << "not canonical";
+  }
+}
+
+TEST_F(VaultTest, ResidencyRefusalsAreLoggedAsDenials) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  absl::StatusOr<WriteResult> w =
+      vault_->Put(As(writer_), {"u1", "k", Classification::kProtected, "sg", "v"});
+  ASSERT_EQ(ErrorCodeOf(w.status()), "residency_violation");
+  std::optional<uint64_t> index = LogIndexOf(w.status());
+  ASSERT_TRUE(index.has_value());
+  nlohmann::json e = Events()[*index];
+  EXPECT_EQ(e["decision"], "deny");
+  EXPECT_EQ(e["determining"], nlohmann::json::array({"residency_violation"}));
+  EXPECT_EQ(e["resource"]["site"], "sg");
+}
+
+TEST_F(VaultTest, NothingHappensWhenTheLogFails) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "k", Classification::kProtected, "", "old"}).status());
+  log_.SetFailure(absl::UnavailableError("disk gone"));
+
+  absl::StatusOr<ReadResult> r = vault_->Get(As(us_engineer_), "u1", "k");
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(ErrorCodeOf(r.status()), "unavailable");
+  EXPECT_THAT(vault_->Get(As(cn_admin_), "u1", "k"), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(vault_->Put(As(writer_), {"u1", "k", Classification::kProtected, "", "new"}),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(vault_->Delete(As(writer_), "u1", "k"), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(vault_->List(As(us_engineer_), "u1"), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(vault_->RegisterSubject(As(writer_), "u2", "US"),
+              StatusIs(absl::StatusCode::kUnavailable));
+
+  log_.SetFailure(absl::OkStatus());
+  ASSERT_OK_AND_ASSIGN(ReadResult after, vault_->Get(As(us_engineer_), "u1", "k"));
+  EXPECT_EQ(after.value, "old");
+  EXPECT_EQ(after.version, 1u);
+  EXPECT_THAT(vault_->Get(As(us_engineer_), "u2", "k"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(VaultTest, ReadsCompleteWhenTheLogAnswersFromAnotherThread) {
+  log_.AnswerFromOtherThread(true);
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "k", Classification::kProtected, "", "v"}).status());
+  ASSERT_OK_AND_ASSIGN(ReadResult r, vault_->Get(As(us_engineer_), "u1", "k"));
+  EXPECT_EQ(r.value, "v");
+  EXPECT_THAT(vault_->Get(As(cn_admin_), "u1", "k"), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(VaultTest, KeyCreationIsLogged) {
+  bool seen = false;
+  for (const nlohmann::json& e : Events()) {
+    if (e["kind"] == "key" && e["key_id"] == "site/us-tx/US") {
+      EXPECT_EQ(e["operation"], "create");
+      EXPECT_EQ(e["key_type"], "kek");
+      seen = true;
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
+TEST(EventsTest, TimesAreRfc3339WithMilliseconds) {
+  using namespace std::chrono;
+  EXPECT_EQ(FormatEventTime(system_clock::time_point(milliseconds(1'700'000'000'123))),
+            "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(FormatEventTime(system_clock::time_point(milliseconds(0))), "1970-01-01T00:00:00.000Z");
+}
+
+TEST(EventsTest, CanonicalJsonSortsKeysAndHasNoWhitespace) {
+  nlohmann::json j = {{"b", 1}, {"a", {{"d", "x y"}, {"c", nlohmann::json::array({2, 1})}}}};
+  EXPECT_EQ(CanonicalJson(j), R"({"a":{"c":[2,1],"d":"x y"},"b":1})");
+  EXPECT_EQ(CanonicalJson(nlohmann::json("\xff")), "\"\xef\xbf\xbd\"");
 }
 
 }  // namespace
