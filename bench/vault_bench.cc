@@ -9,6 +9,7 @@
 #include "keys/file_keyring.h"
 #include "policy/parser.h"
 #include "store/rocksdb_store.h"
+#include "vault/memory_event_log.h"
 #include "vault/policy_decider.h"
 #include "vault/residency_guard.h"
 #include "vault/vault.h"
@@ -19,6 +20,7 @@ namespace {
 struct Fixture {
   std::filesystem::path dir;
   FakeClock clock;
+  MemoryEventLog log;  // events are built and appended; durability is bench/tlog_bench's part
   std::unique_ptr<Vault> vault;
   Principal writer, reader;
 
@@ -26,6 +28,7 @@ struct Fixture {
     dir = std::filesystem::temp_directory_path() /
           ("domicile-vault-bench-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
+    log.KeepEntries(false);
     std::vector<std::unique_ptr<SiteStore>> sites;
     sites.push_back(
         std::make_unique<SiteStore>(Site{"us-tx", "US", "oracle", SiteRole::kPrimary},
@@ -35,7 +38,8 @@ struct Fixture {
     vault = std::move(*Vault::Create(
         std::move(sites), std::move(*store::OpenRocksDbStore(dir / "meta")), rules,
         std::move(*keys::FileKeyring::Open(dir / "keyring", crypto::SecretBytes(32))),
-        std::make_unique<ResidencyGuard>(), &clock));
+        std::make_unique<ResidencyGuard>(), &clock,
+        VaultOptions{.log = &log, .source = {"bench"}}));
     writer.id = "svc";
     writer.location = "US";
     writer.roles = {"writer"};

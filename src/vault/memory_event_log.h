@@ -22,8 +22,8 @@ class MemoryEventLog final : public EventLog {
       if (!failure_.ok()) {
         outcome = failure_;
       } else {
-        outcome = entries_.size();
-        entries_.push_back(std::move(event));
+        outcome = size_++;
+        if (keep_entries_) entries_.push_back(std::move(event));
       }
     }
     if (answer_from_other_thread_) {
@@ -39,6 +39,8 @@ class MemoryEventLog final : public EventLog {
     failure_ = std::move(status);
   }
   void AnswerFromOtherThread(bool yes) { answer_from_other_thread_ = yes; }
+  // Whether entries() keeps what was appended (benchmarks say no: memory stays flat).
+  void KeepEntries(bool yes) { keep_entries_ = yes; }
 
   std::vector<std::string> entries() const {
     std::lock_guard lock(mu_);
@@ -48,7 +50,9 @@ class MemoryEventLog final : public EventLog {
  private:
   mutable std::mutex mu_;
   std::vector<std::string> entries_;
+  uint64_t size_ = 0;
   absl::Status failure_;
+  bool keep_entries_ = true;
   bool answer_from_other_thread_ = false;
 };
 
