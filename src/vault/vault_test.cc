@@ -328,5 +328,38 @@ TEST(EventsTest, CanonicalJsonSortsKeysAndHasNoWhitespace) {
   EXPECT_EQ(CanonicalJson(nlohmann::json("\xff")), "\"\xef\xbf\xbd\"");
 }
 
+TEST(EventsTest, AccessEventsAreCanonicalWhateverTheirStrings) {
+  Principal p = Make("bob", "US", {});
+  Decision d;
+  d.allow = true;
+  d.reason = R"(permitted by "quoted\back" policy)";
+  d.determining = {"a", "b\"c"};
+  d.policy_sha256 = std::string(64, 'f');
+  EventSource source{"node-1"};
+  std::chrono::system_clock::time_point t{std::chrono::milliseconds(1'700'000'000'123)};
+  for (std::string reason : {d.reason, std::string("caf\xc3\xa9 \x01 tab\t"), std::string()}) {
+    for (bool with_team : {false, true}) {
+      for (std::string_view purpose : {std::string_view(), std::string_view("support \"x\"")}) {
+        d.reason = reason;
+        p.team = with_team ? "feed" : "";
+        Resource r{Resource::Kind::kRecord, "u1", "k:1", "US", Classification::kProtected, ""};
+        RequestContext c{purpose, "127.0.0.1", 0};
+        std::string e = AccessEvent(source, t, p, Action::kRead, r, c, d);
+        nlohmann::json parsed = nlohmann::json::parse(e);
+        EXPECT_EQ(CanonicalJson(parsed), e);
+        EXPECT_EQ(parsed["reason"], reason);
+        EXPECT_EQ(parsed["determining"], nlohmann::json::array({"a", "b\"c"}));
+        EXPECT_EQ(parsed["principal"]["roles"], nlohmann::json::array());
+        EXPECT_EQ(parsed["principal"].contains("team"), with_team);
+        EXPECT_EQ(parsed.contains("purpose"), !purpose.empty());
+        EXPECT_EQ(parsed["resource"]["key"], "k:1");
+        EXPECT_FALSE(parsed["resource"].contains("site"));
+        EXPECT_EQ(parsed["time"], "2023-11-14T22:13:20.123Z");
+        EXPECT_EQ(parsed["v"], 1);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace domicile::vault
