@@ -1,6 +1,5 @@
 #include "http/api.h"
 
-#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -142,16 +141,6 @@ void Api::Handle(Request request, Responder respond) const {
   blocking_->Post([this, shared, respond = std::move(respond)] {
     respond(HandleBlocking(shared->first, shared->second));
   });
-}
-
-Response Api::HandleAndWait(Request request) const {
-  std::promise<Response> promise;
-  std::future<Response> future = promise.get_future();
-  auto once = std::make_shared<std::once_flag>();
-  Handle(std::move(request), [&promise, once](Response r) {
-    std::call_once(*once, [&] { promise.set_value(std::move(r)); });
-  });
-  return future.get();
 }
 
 Response Api::HandleBlocking(const Request& request, const std::vector<std::string>& seg) const {

@@ -43,9 +43,6 @@ class Api {
   // Handles one request (an AsyncHandler). Thread-safe.
   void Handle(Request request, Responder respond) const;
 
-  // Handles one request and waits for the response (tests).
-  Response HandleAndWait(Request request) const;
-
  private:
   // The routes that wait for the log, run on the blocking pool.
   Response HandleBlocking(const Request& request, const std::vector<std::string>& seg) const;
