@@ -187,5 +187,46 @@ TEST(Config, ExampleHasPolicyTrustAndNetwork) {
   EXPECT_EQ(c.network.Lookup("127.0.0.1"), "US");
 }
 
+TEST(Config, NodeNameAndLogSettings) {
+  ParsedConfig defaults = ParseConfig(Minimal(), "t.toml");
+  ASSERT_TRUE(defaults.problems.empty());
+  EXPECT_EQ(defaults.config.LogOrigin(), "domicile/node");
+  EXPECT_EQ(defaults.config.log.checkpoint_interval, std::chrono::seconds(1));
+  EXPECT_EQ(defaults.config.source_sha256.size(), 64u);
+
+  ParsedConfig set = ParseConfig("[node]\nname = \"us-1\"\n" + Minimal(R"(
+[log]
+checkpoint_interval = "250ms"
+max_pending = 1000
+)"),
+                                 "t.toml");
+  ASSERT_TRUE(set.problems.empty()) << set.problems[0].ToString();
+  EXPECT_EQ(set.config.LogOrigin(), "domicile/us-1");
+  EXPECT_EQ(set.config.log.checkpoint_interval, std::chrono::milliseconds(250));
+  EXPECT_EQ(set.config.log.max_pending, 1000u);
+  EXPECT_NE(set.config.source_sha256, defaults.config.source_sha256);
+
+  EXPECT_THAT(Problems(Minimal("[log]\norigin = \"a b\"\n")),
+              ::testing::ElementsAre(HasSubstr("must not contain spaces")));
+  EXPECT_THAT(Problems(Minimal("[log]\norigin = \"a+b\"\n")),
+              ::testing::ElementsAre(HasSubstr("'+'")));
+  EXPECT_THAT(Problems(Minimal("[log]\ncheckpoint_interval = \"soon\"\n")),
+              ::testing::ElementsAre(HasSubstr("not a duration")));
+  EXPECT_THAT(Problems(Minimal("[log]\ncheckpoint_interval = \"2h\"\n")),
+              ::testing::ElementsAre(HasSubstr("between 10ms and 1h")));
+  EXPECT_THAT(Problems(Minimal("[log]\nunknown = 1\n")),
+              ::testing::ElementsAre(HasSubstr("unknown key 'unknown' in [log]")));
+}
+
+TEST(Config, Durations) {
+  EXPECT_THAT(ParseDuration("1500ms"), ::domicile::testing::IsOk());
+  EXPECT_EQ(*ParseDuration("2m"), std::chrono::minutes(2));
+  EXPECT_EQ(*ParseDuration("1h"), std::chrono::hours(1));
+  EXPECT_FALSE(ParseDuration("").ok());
+  EXPECT_FALSE(ParseDuration("ms").ok());
+  EXPECT_FALSE(ParseDuration("1d").ok());
+  EXPECT_FALSE(ParseDuration("-1s").ok());
+}
+
 }  // namespace
 }  // namespace domicile::cli
