@@ -192,6 +192,18 @@ TEST_F(LogTest, LogKeyCommandPrintsTheKeyTheNodeServes) {
   ASSERT_EQ(remote.exit_code, 0) << remote.err;
   EXPECT_EQ(remote.out, local.out);
   EXPECT_EQ(RunCommand({"log", "key"}).exit_code, 2);
+  EXPECT_EQ(RunCommand({"log", "key", "--config", config_, "--url", node_->url()}).exit_code, 2);
+
+  // A configuration with a problem is named with its line; nothing is created.
+  const std::string bad = (dir_ / "bad.toml").string();
+  std::ofstream(bad) << "[node]\nname = \"a b\"\n";
+  CommandResult refused = RunCommand({"log", "key", "--config", bad});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("bad.toml:2"));
+  // A node that is not there.
+  CommandResult unreachable = RunCommand({"log", "key", "--url", "http://127.0.0.1:1"});
+  EXPECT_EQ(unreachable.exit_code, 1);
+  EXPECT_THAT(unreachable.err, HasSubstr("log key:"));
 }
 
 TEST_F(LogTest, TheAuditorVerifiesTheNodeAndCatchesEveryChangedByte) {

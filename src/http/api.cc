@@ -17,12 +17,6 @@ namespace {
 constexpr std::string_view kPurposeHeader = "Domicile-Purpose";
 constexpr size_t kMaxPurposeSize = 256;
 
-absl::Status MethodNotAllowed(const Request& request) {
-  return WithErrorCode(absl::InvalidArgumentError(fmt::format("method {} is not allowed on {}",
-                                                              request.method, request.path)),
-                       error_code::kMethodNotAllowed);
-}
-
 // Splits "/a/b/c" into its percent-decoded segments. InvalidArgument for an empty segment
 // ("//"), a trailing slash or a bad escape.
 absl::StatusOr<std::vector<std::string>> PathSegments(std::string_view path) {
@@ -112,7 +106,7 @@ void Api::Handle(Request request, Responder respond) const {
 
   if (seg.size() == 1 && seg[0] == "healthz") {
     if (request.method != "GET" && request.method != "HEAD") {
-      return respond(ErrorResponse(MethodNotAllowed(request)));
+      return respond(ErrorResponse(MethodNotAllowedError(request)));
     }
     return respond(Response{200, "text/plain; charset=utf-8", {}, "ok"});
   }
@@ -166,7 +160,7 @@ Response Api::HandleBlocking(const Request& request, const std::vector<std::stri
 }
 
 Response Api::Subjects(const Request& request, const vault::Caller& caller) const {
-  if (request.method != "POST") return ErrorResponse(MethodNotAllowed(request));
+  if (request.method != "POST") return ErrorResponse(MethodNotAllowedError(request));
   if (absl::StatusOr<std::map<std::string, std::string>> q = ParseQueryParams(request, {});
       !q.ok()) {
     return ErrorResponse(q.status());
@@ -208,7 +202,7 @@ Response Api::Policy(const Request& request, const vault::Caller& caller) const 
     vault::PolicyInfo info = options_.policy_admin->Current();
     return Json(200, {{"sha256", info.sha256}, {"policies", info.policies}});
   }
-  if (request.method != "POST") return ErrorResponse(MethodNotAllowed(request));
+  if (request.method != "POST") return ErrorResponse(MethodNotAllowedError(request));
   absl::StatusOr<vault::PolicyInfo> updated = options_.policy_admin->Update(caller, request.body);
   if (!updated.ok()) return LoggedErrorResponse(updated.status());
   Response response = Json(200, {{"sha256", updated->sha256}, {"policies", updated->policies}});
@@ -218,7 +212,7 @@ Response Api::Policy(const Request& request, const vault::Caller& caller) const 
 
 Response Api::Records(const Request& request, const vault::Caller& caller,
                       std::string_view subject) const {
-  if (request.method != "GET") return ErrorResponse(MethodNotAllowed(request));
+  if (request.method != "GET") return ErrorResponse(MethodNotAllowedError(request));
   if (absl::StatusOr<std::map<std::string, std::string>> q = ParseQueryParams(request, {});
       !q.ok()) {
     return ErrorResponse(q.status());
@@ -277,7 +271,7 @@ Response Api::Record(const Request& request, const vault::Caller& caller, std::s
     AddLogIndex(response, *index);
     return response;
   }
-  return ErrorResponse(MethodNotAllowed(request));
+  return ErrorResponse(MethodNotAllowedError(request));
 }
 
 }  // namespace domicile::http

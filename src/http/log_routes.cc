@@ -14,12 +14,6 @@
 namespace domicile::http {
 namespace {
 
-absl::Status MethodNotAllowed(const Request& request) {
-  return WithErrorCode(absl::InvalidArgumentError(fmt::format("method {} is not allowed on {}",
-                                                              request.method, request.path)),
-                       error_code::kMethodNotAllowed);
-}
-
 // A decimal uint64 without sign, leading zeroes or trailing junk.
 absl::StatusOr<uint64_t> ParseIndex(std::string_view name, std::string_view text) {
   uint64_t value = 0;
@@ -65,7 +59,7 @@ bool LogRoutes::Matches(const std::vector<std::string>& seg) {
 
 Response LogRoutes::Handle(const Request& request, const std::vector<std::string>& seg) const {
   if (request.method != "GET" && request.method != "HEAD") {
-    return ErrorResponse(MethodNotAllowed(request));
+    return ErrorResponse(MethodNotAllowedError(request));
   }
   if (seg[0] == "log") {
     if (seg.size() == 2 && seg[1] == "checkpoint") {

@@ -108,4 +108,10 @@ absl::StatusOr<std::map<std::string, std::string>> ParseQueryParams(
   return out;
 }
 
+absl::Status MethodNotAllowedError(const Request& request) {
+  return WithErrorCode(absl::InvalidArgumentError(fmt::format("method {} is not allowed on {}",
+                                                              request.method, request.path)),
+                       error_code::kMethodNotAllowed);
+}
+
 }  // namespace domicile::http

@@ -52,6 +52,9 @@ absl::StatusOr<std::string> PercentDecode(std::string_view s);
 // ("a=1&&b=2") are skipped. InvalidArgument for a bad escape, a decoded NUL or an empty name.
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view raw);
 
+// 405 method_not_allowed for `request`'s method on its path.
+absl::Status MethodNotAllowedError(const Request& request);
+
 // The request's query as a map, refusing names not in `allowed` and repeated names
 // (InvalidArgument naming the parameter).
 absl::StatusOr<std::map<std::string, std::string>> ParseQueryParams(
