@@ -148,8 +148,9 @@ BENCHMARK(BM_DurableAppendPipelined)->Arg(16)->Threads(64)->UseRealTime()->MinTi
 class ClosedLoopWorker {
  public:
   ClosedLoopWorker(Log& log, std::vector<int> appenders, std::atomic<bool>& failed)
-      : log_(log), ready_(std::move(appenders)), failed_(failed), seq_(1024, 0) {
-    in_flight_ = 0;
+      : log_(log), ready_(std::move(appenders)), failed_(failed) {
+    // Next sequence number per appender id (ids index it directly).
+    seq_.assign(ready_.empty() ? 0 : *std::max_element(ready_.begin(), ready_.end()) + 1, 0);
     thread_ = std::thread([this] { Run(); });
   }
   ~ClosedLoopWorker() { Stop(); }
@@ -204,7 +205,7 @@ class ClosedLoopWorker {
   std::vector<int> ready_;  // appenders whose last append is durable; guarded by mu_
   std::atomic<bool>& failed_;
   std::vector<uint64_t> seq_;  // worker thread only
-  size_t in_flight_;           // guarded by mu_
+  size_t in_flight_ = 0;       // guarded by mu_
   uint64_t completed_ = 0;     // guarded by mu_
   bool sleeping_ = false;      // guarded by mu_
   bool stopping_ = false;      // guarded by mu_
