@@ -37,8 +37,9 @@ class BadInputTest : public NodeTest {
 
   // The state a bad request must leave unchanged.
   std::string State() {
-    return Call("bob-token", "GET", "/v1/subjects/u1/records").body + "|" +
-           Call("bob-token", "GET", "/v1/subjects/u1/records/k").body;
+    return Call("svc-app-token", "GET", "/v1/subjects/u1/records").body + "|" +
+           Call("svc-app-token", "GET", "/v1/subjects/u1/records/k").body + "|" +
+           Call("bob-token", "GET", "/v1/grants").body;
   }
 
   void ExpectError(const http::ClientResponse& r, int status, const std::string& code) {
@@ -113,6 +114,12 @@ TEST_F(BadInputTest, Headers) {
   ExpectError(Call("bob-token", "GET", "/v1/subjects/u1/records/k", "",
                    {{"Domicile-Purpose", std::string(300, 'p')}}),
               400, "invalid_argument");
+  for (const std::string& grant : {std::string(), std::string(65, 'g'), std::string("G-1"),
+                                   std::string("g 1"), std::string("g-1/../x")}) {
+    ExpectError(Call("bob-token", "GET", "/v1/subjects/u1/records/k", "",
+                     {{"Domicile-Grant", grant}}),
+                400, "invalid_argument");
+  }
   auto huge = Call("bob-token", "GET", "/v1/subjects/u1/records/k", "",
                    {{"X-Filler", std::string(20 * 1024, 'f')}});
   EXPECT_EQ(huge.status, 431) << huge.body;
@@ -131,6 +138,24 @@ TEST_F(BadInputTest, Bodies) {
                   std::string(4097, 'x'));
   ExpectError(big, 413, "too_large");
   EXPECT_EQ(Call("bob-token", "GET", "/v1/subjects/u2/records").status, 404);
+  // Grant requests: each bad field named, nothing created.
+  for (const char* body :
+       {"", "[]", R"({"scope":"subject:u1"})",
+        R"({"scope":"u1","actions":["read"],"purpose":"p","reason":"r","ttl":"1h"})",
+        R"({"scope":"subject:u1","actions":["write"],"purpose":"p","reason":"r","ttl":"1h"})",
+        R"({"scope":"subject:u1","actions":["read"],"purpose":"","reason":"r","ttl":"1h"})",
+        R"({"scope":"subject:u1","actions":["read"],"purpose":"p","reason":"r","ttl":"9h"})",
+        R"({"scope":"subject:u1","actions":["read"],"purpose":"p","reason":"r","ttl":"1d"})",
+        R"({"scope":"subject:u1","actions":["read"],"purpose":"p","reason":"r","ttl":"1h","x":1})"}) {
+    ExpectError(Call("bob-token", "POST", "/v1/grants", body), 400, "invalid_argument");
+  }
+  EXPECT_EQ(Call("bob-token", "POST", "/v1/grants",
+                 R"({"scope":"subject:nobody","actions":["read"],"purpose":"p","reason":"r","ttl":"1h"})")
+                .status,
+            404);
+  ExpectError(Call("alice-token", "POST", "/v1/grants/g-0000000000000000/approvals", "x"), 404,
+              "not_found");
+  ExpectError(Call("bob-token", "PUT", "/v1/grants"), 405, "method_not_allowed");
   EXPECT_EQ(State(), before);
 }
 
@@ -169,7 +194,7 @@ TEST(ConfigFiles, CheckConfigNamesFileAndLine) {
   EXPECT_FALSE(std::filesystem::exists(dir / "d"));
   CommandResult ok = RunCommand({"check-config", ExampleConfig()});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_THAT(ok.out, HasSubstr("ok (4 sites, 6 principals, 7 policies)"));
+  EXPECT_THAT(ok.out, HasSubstr("ok (4 sites, 6 principals, 13 policies)"));
 }
 
 }  // namespace

@@ -31,7 +31,39 @@ TEST_F(CliTest, ClientCommandsWorkAsAUserTypesThem) {
       Run({"put", "u1", "bio", "--class", "public"}, "svc-app-token", "line one\nline two\n");
   EXPECT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
 
-  CommandResult get = Run({"get", "u1", "email"}, "bob-token");
+  // bob has no standing access; he asks for a grant, alice and carol approve it with their
+  // keys, and he reads under it.
+  CommandResult no_grant = Run({"get", "u1", "email"}, "bob-token");
+  EXPECT_EQ(no_grant.exit_code, 1);
+  EXPECT_THAT(no_grant.err, HasSubstr("HTTP 403"));
+  CommandResult asked = Run({"grant", "request", "--scope", "subject:u1", "--actions", "read,list",
+                             "--purpose", "support", "--reason", "ticket 123", "--ttl", "1h"},
+                            "bob-token");
+  ASSERT_EQ(asked.exit_code, 0) << asked.err;
+  const std::string grant = asked.out.substr(0, asked.out.find('\n'));
+  EXPECT_THAT(grant, ::testing::MatchesRegex("g-[0-9a-f]{16}"));
+  EXPECT_THAT(asked.err, HasSubstr("pending"));
+  const std::string keys = DOMICILE_SOURCE_DIR "/examples/texas/keys/";
+  CommandResult self = Run({"grant", "approve", grant, "--key", keys + "alice.key"}, "bob-token");
+  EXPECT_EQ(self.exit_code, 1);
+  EXPECT_THAT(self.err, HasSubstr("cannot approve it"));
+  CommandResult forged =
+      Run({"grant", "approve", grant, "--key", keys + "alice.key"}, "carol-token");
+  EXPECT_EQ(forged.exit_code, 1);
+  EXPECT_THAT(forged.err, HasSubstr("not signed by carol"));
+  CommandResult one = Run({"grant", "approve", grant, "--key", keys + "alice.key"}, "alice-token");
+  EXPECT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_THAT(one.out, HasSubstr("pending"));
+  CommandResult two = Run({"grant", "approve", grant, "--key", keys + "carol.key"}, "carol-token");
+  EXPECT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_THAT(two.out, HasSubstr("active"));
+  CommandResult listed = Run({"grant", "list"}, "bob-token");
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr(grant + "  active"));
+  CommandResult shown = Run({"grant", "show", grant}, "bob-token");
+  EXPECT_THAT(shown.out, HasSubstr(R"("state": "active")"));
+
+  CommandResult get = Run({"get", "u1", "email", "--grant", grant}, "bob-token");
   EXPECT_EQ(get.exit_code, 0) << get.err;
   EXPECT_EQ(get.out, "u1@example.com");
   EXPECT_EQ(Run({"get", "u1", "bio"}, "li-token").out, "line one\nline two\n");
@@ -46,14 +78,24 @@ TEST_F(CliTest, ClientCommandsWorkAsAUserTypesThem) {
   EXPECT_EQ(residency.exit_code, 1);
   EXPECT_THAT(residency.err, HasSubstr("residency_violation"));
 
-  CommandResult ls = Run({"ls", "u1"}, "bob-token");
+  CommandResult ls = Run({"ls", "u1", "--grant", grant}, "bob-token");
   EXPECT_EQ(ls.exit_code, 0) << ls.err;
   EXPECT_THAT(ls.out, HasSubstr("email"));
   EXPECT_THAT(ls.out, HasSubstr("protected"));
   EXPECT_THAT(ls.out, HasSubstr("bio"));
 
   EXPECT_EQ(Run({"rm", "u1", "bio"}, "svc-app-token").exit_code, 0);
-  EXPECT_EQ(Run({"get", "u1", "bio"}, "bob-token").exit_code, 1);
+  EXPECT_EQ(Run({"get", "u1", "bio", "--grant", grant}, "bob-token").exit_code, 1);
+  // Revoked: refused again.
+  EXPECT_EQ(Run({"grant", "revoke", grant}, "bob-token").exit_code, 0);
+  EXPECT_EQ(Run({"get", "u1", "email", "--grant", grant}, "bob-token").exit_code, 1);
+  CommandResult keygen = RunCommand(
+      {"keygen", "--name", "dana", "--out", (dir_ / "dana.key").string()});
+  EXPECT_EQ(keygen.exit_code, 0) << keygen.err;
+  EXPECT_THAT(keygen.out, ::testing::MatchesRegex("approval_key = \"dana\\+[0-9a-f]{8}\\+.*\"\n"));
+  EXPECT_EQ(RunCommand({"keygen", "--name", "dana", "--out", (dir_ / "dana.key").string()})
+                .exit_code,
+            1) << "never overwrites a key";
 
   CommandResult no_token = RunCommand({"get", "u1", "email", "--url", node_->url()});
   EXPECT_EQ(no_token.exit_code, 1);

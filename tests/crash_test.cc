@@ -48,7 +48,7 @@ TEST_F(CrashTest, KillNineLosesNoAcknowledgedWrite) {
 
   StartNode();
   for (int w = 0; w < kWriters; ++w) {
-    auto r = Call("bob-token", "GET", "/v1/subjects/w" + std::to_string(w) + "/records/r");
+    auto r = Call("svc-app-token", "GET", "/v1/subjects/w" + std::to_string(w) + "/records/r");
     ASSERT_EQ(r.status, 200) << "record of writer " << w << " unreadable: " << r.body;
     int version = std::stoi(std::string(r.GetHeader("Domicile-Version").value_or("0")));
     // The acknowledged write survived; at most the one in flight went further.

@@ -8,8 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "access/approval.h"
+#include "access/grant.h"
 #include "gtest/gtest.h"
 #include "http/client.h"
+#include "nlohmann/json.hpp"
 #include "node_process.h"
 #include "util/temp_dir.h"
 
@@ -55,6 +58,17 @@ class NodeTest : public ::testing::Test {
   // The "code" of a JSON error body.
   static std::string ErrorCode(const http::ClientResponse& r);
 
+  // An active grant for the principal of `token`: requested, then approved by the example's
+  // approvers alice and carol with their demo keys. "" (and a test failure) if any step fails.
+  std::string ActiveGrant(const std::string& token, const std::string& scope,
+                          const std::vector<std::string>& actions = {"read"});
+  // Approves grant `id` as `approver` (alice or carol) with the demo key; the response.
+  http::ClientResponse ApproveAs(const std::string& approver, const std::string& id);
+  // Headers naming a grant.
+  static std::vector<http::Header> Under(const std::string& grant) {
+    return {{"Domicile-Grant", grant}};
+  }
+
   TempDir dir_;
   std::string config_ = ExampleConfig();
   std::unique_ptr<NodeProcess> node_;
@@ -70,6 +84,37 @@ inline std::string ExampleConfigText() {
                  "files = [\"" DOMICILE_SOURCE_DIR "/examples/texas/policy.cedar\"]");
   }
   return text;
+}
+
+inline http::ClientResponse NodeTest::ApproveAs(const std::string& approver,
+                                               const std::string& id) {
+  auto shown = Call(approver + "-token", "GET", "/v1/grants/" + id);
+  auto grant = access::GrantFromJson(nlohmann::json::parse(shown.body, nullptr, false));
+  EXPECT_TRUE(grant.ok()) << shown.body;
+  std::ifstream in(DOMICILE_SOURCE_DIR "/examples/texas/keys/" + approver + ".key");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto key = access::ParseApproverKey(text);
+  EXPECT_TRUE(key.ok()) << key.status();
+  if (!grant.ok() || !key.ok()) return {};
+  auto note = access::SignApproval(*grant, *key);
+  EXPECT_TRUE(note.ok()) << note.status();
+  return Call(approver + "-token", "POST", "/v1/grants/" + id + "/approvals", note.ok() ? *note : "");
+}
+
+inline std::string NodeTest::ActiveGrant(const std::string& token, const std::string& scope,
+                                         const std::vector<std::string>& actions) {
+  nlohmann::json body = {{"scope", scope},          {"class", "protected"},
+                         {"actions", actions},      {"purpose", "support"},
+                         {"reason", "ticket 123"},  {"ttl", "1h"}};
+  auto asked = Call(token, "POST", "/v1/grants", body.dump());
+  EXPECT_EQ(asked.status, 201) << asked.body;
+  if (asked.status != 201) return "";
+  const std::string id = nlohmann::json::parse(asked.body)["id"];
+  for (const char* approver : {"alice", "carol"}) {
+    auto r = ApproveAs(approver, id);
+    EXPECT_EQ(r.status, 200) << approver << ": " << r.body;
+  }
+  return id;
 }
 
 inline std::string NodeTest::ErrorCode(const http::ClientResponse& r) {

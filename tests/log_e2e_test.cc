@@ -58,14 +58,15 @@ TEST_F(LogTest, EveryDecidedResponseNamesItsEventAndTheEventSaysWhatWasDecided) 
   ASSERT_EQ(reg.status, 201);
   auto put = Call("svc-app-token", "PUT", "/v1/subjects/u1/records/email", "u1-secret@example.com");
   ASSERT_EQ(put.status, 201);
+  const std::string grant = ActiveGrant("bob-token", "subject:u1", {"read", "list"});
   auto read = Call("bob-token", "GET", "/v1/subjects/u1/records/email", "",
-                   {{"Domicile-Purpose", "support"}});
+                   {{"Domicile-Purpose", "support"}, {"Domicile-Grant", grant}});
   ASSERT_EQ(read.status, 200);
   auto refused = Call("admin-token", "GET", "/v1/subjects/u1/records/email");
   ASSERT_EQ(refused.status, 403);
   auto abroad = Call("svc-app-token", "PUT", "/v1/subjects/u1/records/x?site=own-sg", "v");
   ASSERT_EQ(abroad.status, 422);
-  auto list = Call("bob-token", "GET", "/v1/subjects/u1/records");
+  auto list = Call("bob-token", "GET", "/v1/subjects/u1/records", "", Under(grant));
   ASSERT_EQ(list.status, 200);
   auto del = Call("svc-app-token", "DELETE", "/v1/subjects/u1/records/email");
   ASSERT_EQ(del.status, 204);
@@ -88,6 +89,7 @@ TEST_F(LogTest, EveryDecidedResponseNamesItsEventAndTheEventSaysWhatWasDecided) 
   EXPECT_EQ(e["decision"], "allow");
   EXPECT_EQ(e["principal"]["id"], "bob");
   EXPECT_EQ(e["purpose"], "support");
+  EXPECT_EQ(e["grant"], grant);
   EXPECT_EQ(e["resource"]["jurisdiction"], "US");
   EXPECT_EQ(e["policy_sha256"].get<std::string>().size(), 64u);
 
@@ -135,7 +137,7 @@ TEST_F(LogTest, CheckpointsAndProofsVerifyWithThePublishedKey) {
   ASSERT_OK_AND_ASSIGN(tlog::Checkpoint first, mirror.Checkpoint(verifier_));
   uint64_t last = 0;
   for (int i = 0; i < 300; ++i) {
-    auto r = Call("bob-token", "GET", "/v1/subjects/u1/records/none");
+    auto r = Call("svc-app-token", "GET", "/v1/subjects/u1/records/none");
     ASSERT_EQ(r.status, 404);
     last = LogIndex(r);
   }

@@ -35,8 +35,13 @@ TEST_F(WalkthroughTest, TheStory) {
   EXPECT_EQ(again.status, 200);
   EXPECT_THAT(again.body, HasSubstr(R"("version":2)"));
 
-  // A US engineer reads it.
-  auto read = Call("bob-token", "GET", "/v1/subjects/u1/records/email");
+  // A US engineer holds no standing access: refused without a grant ...
+  auto no_grant = Call("bob-token", "GET", "/v1/subjects/u1/records/email");
+  EXPECT_EQ(no_grant.status, 403);
+  EXPECT_THAT(no_grant.body, ::testing::Not(HasSubstr("u1@example")));
+  // ... and reads it under a grant that alice and carol approved.
+  const std::string grant = ActiveGrant("bob-token", "subject:u1", {"read", "list"});
+  auto read = Call("bob-token", "GET", "/v1/subjects/u1/records/email", "", Under(grant));
   EXPECT_EQ(read.status, 200);
   EXPECT_EQ(read.body, "u1@example.org");
   EXPECT_EQ(read.GetHeader("Domicile-Version"), "2");
@@ -62,7 +67,8 @@ TEST_F(WalkthroughTest, TheStory) {
     EXPECT_EQ(bad.status, 422) << site << bad.body;
     EXPECT_EQ(ErrorCode(bad), "residency_violation");
   }
-  EXPECT_EQ(Call("bob-token", "GET", "/v1/subjects/u1/records/phone").status, 404);
+  EXPECT_EQ(Call("bob-token", "GET", "/v1/subjects/u1/records/phone", "", Under(grant)).status,
+            404);
 
   // Public data is readable by anyone authenticated.
   EXPECT_EQ(
@@ -73,7 +79,7 @@ TEST_F(WalkthroughTest, TheStory) {
   EXPECT_EQ(pub.body, "@u1");
 
   // Listing shows keys, classes and versions, never values.
-  auto list = Call("bob-token", "GET", "/v1/subjects/u1/records");
+  auto list = Call("bob-token", "GET", "/v1/subjects/u1/records", "", Under(grant));
   EXPECT_EQ(list.status, 200);
   EXPECT_THAT(list.body, HasSubstr(R"("key":"email")"));
   EXPECT_THAT(list.body, HasSubstr(R"("class":"protected")"));
@@ -83,7 +89,8 @@ TEST_F(WalkthroughTest, TheStory) {
   // Engineers cannot write; the writer deletes.
   EXPECT_EQ(Call("bob-token", "DELETE", "/v1/subjects/u1/records/handle").status, 403);
   EXPECT_EQ(Call("svc-app-token", "DELETE", "/v1/subjects/u1/records/handle").status, 204);
-  EXPECT_EQ(Call("bob-token", "GET", "/v1/subjects/u1/records/handle").status, 404);
+  EXPECT_EQ(Call("bob-token", "GET", "/v1/subjects/u1/records/handle", "", Under(grant)).status,
+            404);
   EXPECT_EQ(Call("bob-token", "GET", "/v1/subjects/nobody/records/x").status, 404);
 
   // No token, or a wrong one: 401.
@@ -114,15 +121,16 @@ TEST_F(WalkthroughTest, DataOnDiskIsCiphertext) {
   ASSERT_EQ(
       Call("svc-app-token", "PUT", "/v1/subjects/u1/records/ssn?class=protected", secret).status,
       201);
-  ASSERT_EQ(Call("bob-token", "GET", "/v1/subjects/u1/records/ssn").body, secret);
+  const std::string grant = ActiveGrant("bob-token", "subject:u1");
+  ASSERT_EQ(Call("bob-token", "GET", "/v1/subjects/u1/records/ssn", "", Under(grant)).body, secret);
   ASSERT_EQ(node_->Terminate(), 0);  // flush everything to files
   std::string all = AllBytesUnder(dir_ / "data");
   EXPECT_GT(all.size(), 0u);
   EXPECT_EQ(all.find(secret), std::string::npos) << "plaintext found on disk";
   EXPECT_EQ(all.find("svc-app-token"), std::string::npos) << "a token found on disk";
-  // And the node still reads it after a restart.
+  // And the node still reads it after a restart, under the same grant.
   StartNode();
-  EXPECT_EQ(Call("bob-token", "GET", "/v1/subjects/u1/records/ssn").body, secret);
+  EXPECT_EQ(Call("bob-token", "GET", "/v1/subjects/u1/records/ssn", "", Under(grant)).body, secret);
 }
 
 }  // namespace

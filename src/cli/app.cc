@@ -18,6 +18,7 @@ int RunDomicile(int argc, char** argv) {
   AddPolicyCommands(app, exit_code);
   AddAuditCommands(app, exit_code);
   AddLogCommands(app, exit_code);
+  AddGrantCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

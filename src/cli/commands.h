@@ -21,5 +21,6 @@ void AddBenchCommand(CLI::App& app, int& exit_code);
 void AddPolicyCommands(CLI::App& app, int& exit_code);
 void AddAuditCommands(CLI::App& app, int& exit_code);
 void AddLogCommands(CLI::App& app, int& exit_code);
+void AddGrantCommands(CLI::App& app, int& exit_code);
 
 }  // namespace domicile::cli

@@ -5,6 +5,7 @@
 
 #include "crypto/sha256.h"
 #include "fmt/format.h"
+#include "tlog/note.h"
 #include "toml++/toml.h"
 #include "util/encoding.h"
 #include "util/file.h"
@@ -174,6 +175,39 @@ void ParseLog(Checker& c, const toml::table& root, Config& config) {
   }
   int64_t v;
   if (c.Integer(*t, "max_pending", 1, 1 << 24, v, "[log]")) config.log.max_pending = v;
+}
+
+// A duration setting between `min` and `max`; true when set.
+bool DurationIn(Checker& c, const toml::table& t, std::string_view key, std::string_view where,
+                std::chrono::milliseconds min, std::chrono::milliseconds max,
+                std::string_view range, std::chrono::seconds& out) {
+  std::string text;
+  if (!c.String(t, key, text, false, where)) return false;
+  absl::StatusOr<std::chrono::milliseconds> d = ParseDuration(text);
+  if (!d.ok()) {
+    c.Check(t.get(key), d.status());
+    return false;
+  }
+  if (*d < min || *d > max) {
+    c.Problem(t.get(key), fmt::format("{} {} must be between {}", where, key, range));
+    return false;
+  }
+  out = std::chrono::duration_cast<std::chrono::seconds>(*d);
+  return true;
+}
+
+void ParseGrants(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("grants");
+  if (node == nullptr) return;
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return c.Problem(node, "[grants] must be a table");
+  c.OnlyKeys(*t, "[grants]", {"quorum", "max_ttl", "break_glass_max_ttl"});
+  int64_t quorum;
+  if (c.Integer(*t, "quorum", 1, 16, quorum, "[grants]")) config.grants.quorum = int(quorum);
+  DurationIn(c, *t, "max_ttl", "[grants]", std::chrono::minutes(1), std::chrono::hours(24 * 7),
+             "1m and 168h", config.grants.max_ttl);
+  DurationIn(c, *t, "break_glass_max_ttl", "[grants]", std::chrono::minutes(1),
+             std::chrono::hours(1), "1m and 1h", config.grants.break_glass_max_ttl);
 }
 
 void ParseKeys(Checker& c, const toml::table& root, Config& config) {
@@ -400,7 +434,9 @@ void ParsePrincipals(Checker& c, const toml::table& root, Config& config) {
       c.Problem(&item, "each [[principals]] entry must be a table");
       continue;
     }
-    c.OnlyKeys(*t, kWhere, {"id", "type", "entity", "location", "roles", "team", "token_sha256"});
+    c.OnlyKeys(*t, kWhere,
+               {"id", "type", "entity", "location", "roles", "team", "token_sha256",
+                "approval_key"});
     PrincipalConfig p;
     vault::Principal& pr = p.principal;
     if (c.String(*t, "id", pr.id, true, kWhere)) {
@@ -437,6 +473,15 @@ void ParsePrincipals(Checker& c, const toml::table& root, Config& config) {
           c.Problem(t->get("token_sha256"),
                     fmt::format("principal '{}' shares its token with another principal", pr.id));
         }
+      }
+    }
+    if (c.String(*t, "approval_key", p.approval_key, false, kWhere)) {
+      absl::StatusOr<tlog::NoteVerifier> key = tlog::ParseNoteVerifier(p.approval_key);
+      if (!key.ok()) {
+        c.Problem(t->get("approval_key"),
+                  fmt::format("'approval_key' must be a verifier key as printed by domicile "
+                              "keygen (name+id+key): {}",
+                              std::string(key.status().message())));
       }
     }
     config.principals.push_back(std::move(p));
@@ -490,10 +535,11 @@ ParsedConfig ParseConfig(std::string_view text, std::string_view file) {
   }
   c.OnlyKeys(root, "the configuration",
              {"node", "keys", "limits", "tls", "sites", "residency", "principals", "policy",
-              "jurisdictions", "network", "log"});
+              "jurisdictions", "network", "log", "grants"});
   out.config.source_sha256 = HexEncode(crypto::Sha256(AsBytes(text)));
   ParseNode(c, root, out.config);
   ParseLog(c, root, out.config);
+  ParseGrants(c, root, out.config);
   ParseKeys(c, root, out.config);
   ParseLimits(c, root, out.config);
   ParseTls(c, root, out.config);
@@ -525,22 +571,5 @@ absl::StatusOr<Config> LoadConfig(const std::filesystem::path& path) {
   return std::move(parsed.config);
 }
 
-absl::StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text) {
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  std::string_view unit = text.substr(digits);
-  if (digits == 0 || digits > 9) {
-    return absl::InvalidArgumentError(
-        fmt::format("'{}' is not a duration like \"1s\", \"500ms\", \"2m\" or \"1h\"", text));
-  }
-  int64_t n = 0;
-  for (size_t i = 0; i < digits; ++i) n = n * 10 + (text[i] - '0');
-  if (unit == "ms") return std::chrono::milliseconds(n);
-  if (unit == "s") return std::chrono::milliseconds(n * 1000);
-  if (unit == "m") return std::chrono::milliseconds(n * 60'000);
-  if (unit == "h") return std::chrono::milliseconds(n * 3'600'000);
-  return absl::InvalidArgumentError(
-      fmt::format("'{}' is not a duration like \"1s\", \"500ms\", \"2m\" or \"1h\"", text));
-}
 
 }  // namespace domicile::cli

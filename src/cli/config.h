@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "util/duration.h"
 #include "vault/network_map.h"
 #include "vault/principal.h"
 #include "vault/residency_rules.h"
@@ -27,6 +28,14 @@ struct SiteConfig {
 struct PrincipalConfig {
   vault::Principal principal;
   std::array<uint8_t, 32> token_sha256{};
+  // The verifier key of the principal's approval key (C2SP note verifier), if it approves.
+  std::string approval_key;
+};
+
+struct GrantsConfig {
+  int quorum = 2;  // distinct approvers that make a grant active
+  std::chrono::seconds max_ttl = std::chrono::hours(8);
+  std::chrono::seconds break_glass_max_ttl = std::chrono::hours(1);  // at most 1h
 };
 
 struct TlsConfig {
@@ -65,6 +74,7 @@ struct Config {
   // Where requests come from: CIDR block -> jurisdiction.
   vault::NetworkMap network;
   LogConfig log;
+  GrantsConfig grants;
   // Hex SHA-256 of the configuration file's bytes (set by ParseConfig); logged at start.
   std::string source_sha256;
 
@@ -72,8 +82,7 @@ struct Config {
   std::string LogOrigin() const { return log.origin.empty() ? "domicile/" + name : log.origin; }
 };
 
-// Parses a duration like "1s", "500ms", "2m", "1h". InvalidArgument otherwise.
-absl::StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text);
+using ::domicile::ParseDuration;  // util/duration.h
 
 struct ConfigProblem {
   std::string file;

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "access/grants.h"
 #include "cli/policies.h"
 #include "crypto/random.h"
 #include "crypto/sha256.h"
@@ -86,6 +87,23 @@ absl::StatusOr<std::string> LogVerifierKey(const Config& config) {
   return tlog::FormatNoteVerifier(verifier);
 }
 
+// The grants service on its own store, with the approvers' keys from the configuration.
+absl::StatusOr<std::unique_ptr<access::Grants>> OpenGrants(const Config& config,
+                                                           vault::Vault* vault) {
+  access::GrantsOptions options;
+  options.quorum = config.grants.quorum;
+  options.max_ttl = config.grants.max_ttl;
+  options.break_glass_max_ttl = config.grants.break_glass_max_ttl;
+  for (const PrincipalConfig& p : config.principals) {
+    if (p.approval_key.empty()) continue;
+    ASSIGN_OR_RETURN(options.approval_keys[p.principal.id],
+                     tlog::ParseNoteVerifier(p.approval_key));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> store,
+                   store::OpenRocksDbStore(config.data_dir / "grants"));
+  return access::Grants::Open(vault, std::move(store), std::move(options));
+}
+
 struct Node::Parts {
   RealClock clock;
   std::unique_ptr<keys::KeyProvider> log_keys;  // signs checkpoints; outlives the log
@@ -94,6 +112,7 @@ struct Node::Parts {
   std::unique_ptr<vault::Vault> vault;
   std::unique_ptr<http::Authenticator> authenticator;
   std::unique_ptr<vault::PolicyAdmin> policy_admin;
+  std::unique_ptr<access::Grants> grants;
   std::unique_ptr<http::LogRoutes> log_routes;
   std::unique_ptr<http::Api> api;
   std::unique_ptr<http::Server> server;
@@ -143,6 +162,7 @@ void Node::Stop() {
   if (!parts_ || parts_->stopped) return;
   parts_->stopped = true;
   if (parts_->server) parts_->server->Stop();
+  if (parts_->grants) parts_->grants->StopExpirer();
   if (parts_->log) {
     if (parts_->vault) {
       absl::StatusOr<uint64_t> stop = parts_->vault->LogEvent(
@@ -271,12 +291,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   parts->policy_admin =
       std::make_unique<vault::PolicyAdmin>(parts->vault.get(), decider_ptr, LintModelFor(config));
   parts->log_routes = std::make_unique<http::LogRoutes>(parts->log.get(), parts->verifier_key);
+  ASSIGN_OR_RETURN(parts->grants, OpenGrants(config, parts->vault.get()));
+  parts->grants->StartExpirer(std::chrono::seconds(1));
   http::ApiOptions api_options;
   api_options.vault = parts->vault.get();
   api_options.authenticator = parts->authenticator.get();
   api_options.clock = &parts->clock;
   api_options.policy_admin = parts->policy_admin.get();
   api_options.log_routes = parts->log_routes.get();
+  api_options.grants = parts->grants.get();
   parts->api = std::make_unique<http::Api>(api_options);
 
   http::ServerOptions server_options;

@@ -11,10 +11,19 @@
 namespace domicile::cli {
 
 const std::string_view kEmbeddedDefaultPolicy = R"cedar(
-@id("read-protected-in-jurisdiction")
-permit (principal, action == Action::"read", resource is Record)
+@id("services-read-protected")
+permit (principal is Service, action == Action::"read", resource is Record)
 when {
   resource.class == "protected" &&
+  principal.location == resource.jurisdiction &&
+  principal.entity == "local"
+};
+
+@id("read-protected-under-grant")
+permit (principal is User, action == Action::"read", resource is Record)
+when {
+  resource.class == "protected" &&
+  context.grant.valid &&
   principal.location == resource.jurisdiction &&
   principal.entity == "local"
 };

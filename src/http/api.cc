@@ -1,5 +1,6 @@
 #include "http/api.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,6 +17,8 @@ namespace {
 
 constexpr std::string_view kPurposeHeader = "Domicile-Purpose";
 constexpr size_t kMaxPurposeSize = 256;
+constexpr std::string_view kGrantHeader = "Domicile-Grant";
+constexpr size_t kMaxGrantIdSize = 64;
 
 // Splits "/a/b/c" into its percent-decoded segments. InvalidArgument for an empty segment
 // ("//"), a trailing slash or a bad escape.
@@ -38,24 +41,20 @@ absl::StatusOr<std::vector<std::string>> PathSegments(std::string_view path) {
   return out;
 }
 
-absl::StatusOr<vault::RequestContext> Context(const Request& request, const Clock& clock) {
-  vault::RequestContext context;
-  if (auto purpose = request.GetHeader(kPurposeHeader); purpose.has_value()) {
-    if (purpose->size() > kMaxPurposeSize) {
-      return absl::InvalidArgumentError(
-          fmt::format("{} is longer than {} bytes", kPurposeHeader, kMaxPurposeSize));
-    }
-    for (char c : *purpose) {
-      if (c < 0x20 || c > 0x7e) {
-        return absl::InvalidArgumentError(
-            fmt::format("{} must be printable ASCII", kPurposeHeader));
-      }
-    }
-    context.purpose = *purpose;
+// The purpose header's value, checked.
+absl::StatusOr<std::string_view> Purpose(const Request& request) {
+  std::optional<std::string_view> purpose = request.GetHeader(kPurposeHeader);
+  if (!purpose.has_value()) return std::string_view();
+  if (purpose->size() > kMaxPurposeSize) {
+    return absl::InvalidArgumentError(
+        fmt::format("{} is longer than {} bytes", kPurposeHeader, kMaxPurposeSize));
   }
-  context.source_ip = request.remote_ip;
-  context.time = clock.NowUnixSeconds();
-  return context;
+  for (char c : *purpose) {
+    if (c < 0x20 || c > 0x7e) {
+      return absl::InvalidArgumentError(fmt::format("{} must be printable ASCII", kPurposeHeader));
+    }
+  }
+  return *purpose;
 }
 
 Response Json(int status, const nlohmann::json& body) { return JsonResponse(status, body); }
@@ -95,8 +94,33 @@ Response LoggedErrorResponse(const absl::Status& status) {
   return response;
 }
 
+absl::StatusOr<vault::RequestContext> Api::Context(const Request& request) const {
+  vault::RequestContext context;
+  ASSIGN_OR_RETURN(context.purpose, Purpose(request));
+  if (std::optional<std::string_view> grant = request.GetHeader(kGrantHeader); grant.has_value()) {
+    if (options_.grants == nullptr) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: this node does not serve grants", kGrantHeader));
+    }
+    if (grant->empty() || grant->size() > kMaxGrantIdSize ||
+        !std::all_of(grant->begin(), grant->end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+        })) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{} must be a grant id (lowercase letters, digits, '-'; at most {} bytes)",
+          kGrantHeader, kMaxGrantIdSize));
+    }
+    context.grant = options_.grants->Facts(*grant);
+  }
+  context.source_ip = request.remote_ip;
+  context.time = options_.clock->NowUnixSeconds();
+  return context;
+}
+
 Api::Api(ApiOptions options)
     : options_(options),
+      grant_routes_(options.grants != nullptr ? std::make_unique<GrantRoutes>(options.grants)
+                                              : nullptr),
       blocking_(std::make_unique<ThreadPool>(std::max<size_t>(1, options.blocking_threads))) {}
 
 void Api::Handle(Request request, Responder respond) const {
@@ -117,7 +141,7 @@ void Api::Handle(Request request, Responder respond) const {
     absl::StatusOr<const vault::Principal*> principal =
         options_.authenticator->Authenticate(request.GetHeader("Authorization"));
     if (!principal.ok()) return respond(ErrorResponse(principal.status()));
-    absl::StatusOr<vault::RequestContext> context = Context(request, *options_.clock);
+    absl::StatusOr<vault::RequestContext> context = Context(request);
     if (!context.ok()) return respond(ErrorResponse(context.status()));
     if (absl::StatusOr<std::map<std::string, std::string>> q = ParseQueryParams(request, {});
         !q.ok()) {
@@ -140,7 +164,8 @@ void Api::Handle(Request request, Responder respond) const {
 Response Api::HandleBlocking(const Request& request, const std::vector<std::string>& seg) const {
   const bool policy_route =
       seg.size() == 2 && seg[0] == "v1" && seg[1] == "policy" && options_.policy_admin != nullptr;
-  if (!policy_route &&
+  const bool grant_route = grant_routes_ != nullptr && GrantRoutes::Matches(seg);
+  if (!policy_route && !grant_route &&
       (seg.size() < 2 || seg[0] != "v1" || seg[1] != "subjects" || seg.size() > 5 ||
        seg.size() == 3 || (seg.size() >= 4 && seg[3] != "records"))) {
     return ErrorResponse(absl::NotFoundError(fmt::format("no route for {}", request.path)));
@@ -149,11 +174,12 @@ Response Api::HandleBlocking(const Request& request, const std::vector<std::stri
   absl::StatusOr<const vault::Principal*> principal =
       options_.authenticator->Authenticate(request.GetHeader("Authorization"));
   if (!principal.ok()) return ErrorResponse(principal.status());
-  absl::StatusOr<vault::RequestContext> context = Context(request, *options_.clock);
+  absl::StatusOr<vault::RequestContext> context = Context(request);
   if (!context.ok()) return ErrorResponse(context.status());
   vault::Caller caller{*principal, *context};
 
   if (policy_route) return Policy(request, caller);
+  if (grant_route) return grant_routes_->Handle(request, seg, caller);
   if (seg.size() == 2) return Subjects(request, caller);
   if (seg.size() == 4) return Records(request, caller, seg[2]);
   return Record(request, caller, seg[2], seg[4]);

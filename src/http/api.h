@@ -11,7 +11,9 @@
 #include <memory>
 #include <string>
 
+#include "access/grants.h"
 #include "http/authenticator.h"
+#include "http/grant_routes.h"
 #include "http/log_routes.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -31,6 +33,8 @@ struct ApiOptions {
   const Clock* clock = nullptr;
   vault::PolicyAdmin* policy_admin = nullptr;
   const LogRoutes* log_routes = nullptr;
+  // May be null: then /v1/grants is not served and a Domicile-Grant header is refused.
+  access::Grants* grants = nullptr;
   // Threads that run writes, deletes, lists, registrations and policy updates, which wait for
   // their log event to become durable.
   size_t blocking_threads = 16;
@@ -53,7 +57,11 @@ class Api {
   Response Records(const Request& request, const vault::Caller& caller,
                    std::string_view subject) const;
 
+  // The request's circumstances: purpose, peer, time, and the grant it names.
+  absl::StatusOr<vault::RequestContext> Context(const Request& request) const;
+
   ApiOptions options_;
+  std::unique_ptr<GrantRoutes> grant_routes_;
   std::unique_ptr<ThreadPool> blocking_;
 };
 

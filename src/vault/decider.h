@@ -7,8 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "vault/classification.h"
@@ -38,25 +41,51 @@ inline constexpr Action kAllActions[] = {Action::kRead,   Action::kWrite,   Acti
                                          Action::kBackup, Action::kRestore, Action::kPolicyUpdate};
 
 std::string_view ActionName(Action action);
+std::optional<Action> ParseAction(std::string_view name);
 
 // What is being acted on. For a record: subject, key, classification and the site that holds
 // (or would hold) it. For a subject (registration, listing): key is empty. For the policy set
-// itself (kPolicy): only the kind matters.
+// itself (kPolicy): only the kind matters. For a grant (request, approve, revoke): its id,
+// requester, the jurisdiction and class of the data it is about, and its subject when scoped
+// to one.
 struct Resource {
-  enum class Kind { kRecord, kSubject, kPolicy };
+  enum class Kind { kRecord, kSubject, kPolicy, kGrant };
+  Resource() = default;
+  Resource(Kind kind, std::string_view subject, std::string_view key,
+           std::string_view jurisdiction, Classification classification, std::string_view site,
+           std::string_view grant_id = {}, std::string_view requester = {})
+      : kind(kind),
+        subject(subject),
+        key(key),
+        jurisdiction(jurisdiction),
+        classification(classification),
+        site(site),
+        grant_id(grant_id),
+        requester(requester) {}
+
   Kind kind = Kind::kRecord;
   std::string_view subject;
   std::string_view key;
   std::string_view jurisdiction;  // the subject's home jurisdiction
   Classification classification = Classification::kProtected;
   std::string_view site;
+  std::string_view grant_id;   // kGrant
+  std::string_view requester;  // kGrant: the requesting principal's id
 };
+
+struct GrantFacts;
 
 // The circumstances of a request.
 struct RequestContext {
+  RequestContext() = default;
+  RequestContext(std::string_view purpose, std::string_view source_ip, int64_t time,
+                 std::shared_ptr<const GrantFacts> grant = nullptr)
+      : purpose(purpose), source_ip(source_ip), time(time), grant(std::move(grant)) {}
   std::string_view purpose;    // the Domicile-Purpose header, may be empty
   std::string_view source_ip;  // the peer address
   int64_t time = 0;            // seconds since the epoch
+  // The grant the request names (Domicile-Grant), if any (grant_facts.h).
+  std::shared_ptr<const GrantFacts> grant;
 };
 
 struct Decision {

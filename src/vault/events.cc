@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "fmt/format.h"
+#include "vault/grant_facts.h"
 
 namespace domicile::vault {
 namespace {
@@ -15,6 +16,8 @@ std::string_view ResourceTypeName(Resource::Kind kind) {
       return "subject";
     case Resource::Kind::kPolicy:
       return "policy";
+    case Resource::Kind::kGrant:
+      return "grant";
   }
   return "unknown";
 }
@@ -28,6 +31,8 @@ nlohmann::json ResourceJson(const Resource& r) {
     if (!r.jurisdiction.empty()) out["jurisdiction"] = r.jurisdiction;
   }
   if (!r.site.empty()) out["site"] = r.site;
+  if (!r.grant_id.empty()) out["id"] = r.grant_id;
+  if (!r.requester.empty()) out["requester"] = r.requester;
   return out;
 }
 
@@ -82,13 +87,15 @@ class FastJson {
 bool FastAccessEvent(const EventSource& source, std::chrono::system_clock::time_point time,
                      const Principal& p, Action action, const Resource& r,
                      const RequestContext& context, const Decision& d, std::string& out) {
+  if (r.kind == Resource::Kind::kGrant) return false;  // rare: the general path
   out.clear();
   out.reserve(640);
   FastJson j(out);
   bool ok = j.Field("action", ActionName(action)) &&
             j.Field("decision", d.allow ? "allow" : "deny") &&
-            j.Strings("determining", d.determining) && j.Field("kind", "access") &&
-            j.Field("node", source.node);
+            j.Strings("determining", d.determining);
+  if (ok && context.grant != nullptr) ok = j.Field("grant", context.grant->id);
+  ok = ok && j.Field("kind", "access") && j.Field("node", source.node);
   if (ok && !d.policy_sha256.empty()) ok = j.Field("policy_sha256", d.policy_sha256);
   // principal: entity, id, location, roles, team?, type
   ok = ok && j.Key("principal");
@@ -170,6 +177,7 @@ std::string AccessEvent(const EventSource& source, std::chrono::system_clock::ti
   e["resource"] = ResourceJson(resource);
   if (!context.purpose.empty()) e["purpose"] = context.purpose;
   if (!context.source_ip.empty()) e["source_ip"] = context.source_ip;
+  if (context.grant != nullptr) e["grant"] = context.grant->id;
   e["decision"] = decision.allow ? "allow" : "deny";
   e["reason"] = decision.reason;
   e["determining"] = decision.determining;

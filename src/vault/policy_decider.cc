@@ -78,7 +78,8 @@ Decision PolicyDecider::Decide(const Principal& principal, Action action, const 
     return d;
   }
   policy::Request request{PrincipalUid(principal), ActionUid(action), resource_uid,
-                          ContextValue(context, network_.Lookup(context.source_ip))};
+                          ContextValue(context, network_.Lookup(context.source_ip), principal,
+                                       action, resource)};
   policy::Response response = policy::IsAuthorized(active->policies, *entities, request);
   d.allow = response.allow;
   d.determining = std::move(response.determining);

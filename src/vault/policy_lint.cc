@@ -1,7 +1,9 @@
 #include "vault/policy_lint.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <memory>
 #include <set>
 #include <tuple>
 
@@ -68,10 +70,11 @@ std::string Counterexample::ToString() const {
   }
   return fmt::format(
       "{}: {}::\"{}\" {{entity: {}, location: {}, roles: [{}], team: {}}} may {} a protected "
-      "record of {} at site {} (request from {}), permitted by {}",
+      "record of {} at site {} (request from {}, {}), permitted by {}",
       rule, PrincipalTypeName(principal.type), principal.id, Quoted(principal.entity),
       Quoted(principal.location), roles, Quoted(principal.team), action_names, jurisdiction,
-      Quoted(site), Quoted(source_jurisdiction), fmt::join(permitted_by, ", "));
+      Quoted(site), Quoted(source_jurisdiction),
+      with_grant ? "with a valid grant" : "without a grant", fmt::join(permitted_by, ", "));
 }
 
 std::string LintResult::Report(size_t limit) const {
@@ -101,13 +104,28 @@ LintResult LintPolicies(const policy::PolicySet& policies, const LintModel& mode
   std::map<std::tuple<std::string, std::string, std::vector<std::string>>, size_t> seen;
   for (const Principal& principal : principals) {
     policy::Entity principal_entity = PrincipalEntity(principal);
+    const bool user = principal.type == PrincipalType::kUser;
     for (const std::string& j : model.jurisdictions) {
       auto trusted_it = model.trusted_entities.find(j);
       const bool trusted = trusted_it != model.trusted_entities.end() &&
                            std::find(trusted_it->second.begin(), trusted_it->second.end(),
                                      principal.entity) != trusted_it->second.end();
       const bool abroad = principal.location != j;
-      if (!abroad && trusted) continue;  // nothing this principal may do here is a violation
+      // Rules 1 and 2 hold with or without a grant; rule 3 asks about Users without one.
+      const bool check_border = abroad || !trusted;
+      if (!check_border && !user) continue;  // nothing this principal may do here is a violation
+      // A grant of the principal's own that covers everything of this jurisdiction.
+      auto grant = std::make_shared<GrantFacts>();
+      grant->id = "lint-grant";
+      grant->known = true;
+      grant->state = GrantState::kActive;
+      grant->requester = principal.id;
+      grant->scope_kind = "jurisdiction";
+      grant->scope_value = j;
+      grant->jurisdiction = j;
+      grant->actions.assign(std::begin(kAllActions), std::end(kAllActions));
+      grant->expires = std::numeric_limits<int64_t>::max();
+      grant->approvals = 2;
       for (const std::string& site : sites) {
         Resource resource{Resource::Kind::kRecord,
                           "lint-subject",
@@ -120,29 +138,40 @@ LintResult LintPolicies(const policy::PolicySet& policies, const LintModel& mode
             policy::Entities::Create({principal_entity, resource_entity});
         if (!entities.ok()) continue;
         for (Action action : kAllActions) {
+          if (!check_border && action != Action::kRead) continue;
           for (const std::string& source : sources) {
-            RequestContext context{"", "", 0};
-            policy::Request request{PrincipalUid(principal), ActionUid(action), resource_entity.uid,
-                                    ContextValue(context, source)};
-            policy::Response response = policy::IsAuthorized(policies, *entities, request);
-            ++result.evaluations;
-            if (!response.allow) continue;
-            std::string attrs =
-                fmt::format("{}|{}|{}|{}|{}", PrincipalTypeName(principal.type), principal.entity,
-                            principal.location, fmt::join(principal.roles, ","), principal.team);
-            for (const char* rule : {"cross-border", "untrusted-entity"}) {
-              bool violated = std::string_view(rule) == "cross-border" ? abroad : !trusted;
-              if (!violated) continue;
-              auto [it, inserted] = seen.try_emplace({rule, attrs, response.determining},
-                                                     result.counterexamples.size());
-              if (inserted) {
-                result.counterexamples.push_back(Counterexample{
-                    rule, principal, {action}, j, site, source, response.determining});
-                continue;
-              }
-              std::vector<Action>& actions = result.counterexamples[it->second].actions;
-              if (std::find(actions.begin(), actions.end(), action) == actions.end()) {
-                actions.push_back(action);
+            for (bool with_grant : {false, true}) {
+              if (!check_border && with_grant) continue;
+              RequestContext context{"", "", 0, with_grant ? grant : nullptr};
+              policy::Request request{PrincipalUid(principal), ActionUid(action),
+                                      resource_entity.uid,
+                                      ContextValue(context, source, principal, action, resource)};
+              policy::Response response = policy::IsAuthorized(policies, *entities, request);
+              ++result.evaluations;
+              if (!response.allow) continue;
+              std::string attrs = fmt::format("{}|{}|{}|{}|{}", PrincipalTypeName(principal.type),
+                                              principal.entity, principal.location,
+                                              fmt::join(principal.roles, ","), principal.team);
+              for (const char* rule : {"cross-border", "untrusted-entity", "no-grant"}) {
+                const std::string_view r = rule;
+                const bool violated =
+                    r == "cross-border"       ? abroad
+                    : r == "untrusted-entity" ? !trusted
+                                              : user && action == Action::kRead && !with_grant;
+                if (!violated) continue;
+                auto [it, inserted] = seen.try_emplace({rule, attrs, response.determining},
+                                                       result.counterexamples.size());
+                if (inserted) {
+                  result.counterexamples.push_back(Counterexample{rule, principal, {action}, j,
+                                                                  site, source,
+                                                                  response.determining,
+                                                                  with_grant});
+                  continue;
+                }
+                std::vector<Action>& actions = result.counterexamples[it->second].actions;
+                if (std::find(actions.begin(), actions.end(), action) == actions.end()) {
+                  actions.push_back(action);
+                }
               }
             }
           }

@@ -7,7 +7,11 @@
 //   1 cross-border: no action on a protected record by a principal located outside the
 //     record's jurisdiction;
 //   2 untrusted entity: no action on a protected record by a principal whose entity is not
-//     trusted for that jurisdiction ([jurisdictions.<J>] entities; none listed = none trusted).
+//     trusted for that jurisdiction ([jurisdictions.<J>] entities; none listed = none trusted);
+//   3 no grant: no read of a protected record by a User without a valid just-in-time grant
+//     (context.grant.valid false), so that no person holds standing access.
+// Rules 1 and 2 are checked both without a grant and with a valid grant covering the record: a
+// grant never makes a cross-border or untrusted read acceptable.
 // This is a check over the configured attribute space, not a proof over every possible
 // request: a policy keyed on a purpose string, for example, is only seen with an empty purpose.
 #pragma once
@@ -30,13 +34,14 @@ struct LintModel {
 };
 
 struct Counterexample {
-  std::string rule;  // "cross-border" or "untrusted-entity"
+  std::string rule;  // "cross-border", "untrusted-entity" or "no-grant"
   Principal principal;
   std::vector<Action> actions;
   std::string jurisdiction;
   std::string site;
   std::string source_jurisdiction;
   std::vector<std::string> permitted_by;
+  bool with_grant = false;  // the request carried a valid grant
   std::string ToString() const;
 };
 

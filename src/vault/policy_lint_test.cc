@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "policy/parser.h"
 #include "util/status_matchers.h"
+#include "vault/grant_facts.h"
 #include "vault/policy_decider.h"
 
 namespace domicile::vault {
@@ -87,6 +88,34 @@ when { principal.location == resource.jurisdiction };
   for (const Counterexample& c : r.counterexamples) EXPECT_NE(c.rule, "cross-border");
 }
 
+TEST(PolicyLint, StandingAccessForPeopleIsRefused) {
+  // The policy of before grants: any trusted engineer in the US reads protected data.
+  std::string text = R"(
+@id("standing-read")
+permit (principal, action == Action::"read", resource is Record)
+when { principal.location == resource.jurisdiction && principal.entity == "usds" };
+)";
+  LintResult r = LintPolicies(Parse(text), Texas());
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.Report(), HasSubstr("no-grant: User::\"bob\""));
+  EXPECT_THAT(r.Report(), HasSubstr("without a grant), permitted by standing-read"));
+  for (const Counterexample& c : r.counterexamples) {
+    EXPECT_EQ(c.rule, "no-grant");
+    EXPECT_EQ(c.principal.type, PrincipalType::kUser) << "services may read without a grant";
+  }
+}
+
+TEST(PolicyLint, AGrantNeverOpensTheBorder) {
+  std::string text = TexasPolicy() + R"(
+@id("any-grant")
+permit (principal, action == Action::"read", resource is Record) when { context.grant.valid };
+)";
+  LintResult r = LintPolicies(Parse(text), Texas());
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.Report(), HasSubstr("cross-border"));
+  EXPECT_THAT(r.Report(), HasSubstr("with a valid grant"));
+}
+
 TEST(PolicyLint, AnUnlistedJurisdictionTrustsNobody) {
   LintModel m = Texas();
   m.trusted_entities.clear();
@@ -101,10 +130,32 @@ TEST(PolicyDecider, ReasonsNameThePolicies) {
   Principal carol = P("carol", PrincipalType::kUser, "usds", "SG", {"engineer"});
   Resource record{Resource::Kind::kRecord,    "u1",       "email", "US",
                   Classification::kProtected, "oci-us-tx"};
-  Decision allow = decider.Decide(bob, Action::kRead, record, {});
+  // Without a grant, bob has no standing access.
+  Decision no_grant = decider.Decide(bob, Action::kRead, record, {});
+  EXPECT_FALSE(no_grant.allow);
+  EXPECT_THAT(no_grant.reason, HasSubstr("no policy permits User::\"bob\""));
+  // With an active grant of his own covering the record, he may read.
+  auto grant = std::make_shared<GrantFacts>();
+  grant->id = "g-1";
+  grant->known = true;
+  grant->state = GrantState::kActive;
+  grant->requester = "bob";
+  grant->scope_kind = "subject";
+  grant->scope_value = "u1";
+  grant->jurisdiction = "US";
+  grant->actions = {Action::kRead};
+  grant->expires = 100;
+  Decision allow = decider.Decide(bob, Action::kRead, record, RequestContext("", "", 99, grant));
   EXPECT_TRUE(allow.allow);
-  EXPECT_EQ(allow.determining, std::vector<std::string>{"read-protected-in-jurisdiction"});
+  EXPECT_EQ(allow.determining, std::vector<std::string>{"read-protected-under-grant"});
   EXPECT_EQ(allow.policy_sha256.size(), 64u);
+  // Not at its expiry, not for another subject, not for another principal.
+  EXPECT_FALSE(decider.Decide(bob, Action::kRead, record, RequestContext("", "", 100, grant)).allow);
+  Resource other{Resource::Kind::kRecord,    "u2",       "email", "US",
+                 Classification::kProtected, "oci-us-tx"};
+  EXPECT_FALSE(decider.Decide(bob, Action::kRead, other, RequestContext("", "", 99, grant)).allow);
+  Principal erin = P("erin", PrincipalType::kUser, "usds", "US", {"engineer"}, "ops");
+  EXPECT_FALSE(decider.Decide(erin, Action::kRead, record, RequestContext("", "", 99, grant)).allow);
   Decision forbid = decider.Decide(li, Action::kRead, record, {});
   EXPECT_FALSE(forbid.allow);
   EXPECT_EQ(forbid.reason, "forbidden by no-parent-on-protected");

@@ -51,14 +51,47 @@ policy::Entity ResourceEntity(const Resource& r) {
     case Resource::Kind::kPolicy:
       e.uid = EntityUid{"Policy", "current"};
       break;
+    case Resource::Kind::kGrant:
+      e.uid = EntityUid{"Grant", std::string(r.grant_id)};
+      e.attrs = {{"jurisdiction", Value::String(std::string(r.jurisdiction))},
+                 {"class", Value::String(std::string(ClassificationName(r.classification)))},
+                 {"subject", Value::String(std::string(r.subject))},
+                 {"requester", Value::Entity(EntityUid{"User", std::string(r.requester)})}};
+      break;
   }
   return e;
 }
 
-policy::Value ContextValue(const RequestContext& context, std::string_view source_jurisdiction) {
+policy::Value GrantValue(const GrantFacts* grant, bool valid) {
+  if (grant == nullptr || !grant->known) {
+    return Value::Record({{"valid", Value::Bool(false)},
+                          {"id", Value::String(grant == nullptr ? "" : grant->id)},
+                          {"scope", Value::String("")},
+                          {"actions", Value::Set({})},
+                          {"purpose", Value::String("")},
+                          {"approvals", Value::Long(0)},
+                          {"break_glass", Value::Bool(false)}});
+  }
+  std::vector<Value> actions;
+  for (Action a : grant->actions) actions.push_back(Value::String(std::string(ActionName(a))));
+  return Value::Record({{"valid", Value::Bool(valid)},
+                        {"id", Value::String(grant->id)},
+                        {"scope", Value::String(grant->Scope())},
+                        {"actions", Value::Set(std::move(actions))},
+                        {"purpose", Value::String(grant->purpose)},
+                        {"approvals", Value::Long(grant->approvals)},
+                        {"break_glass", Value::Bool(grant->break_glass)}});
+}
+
+policy::Value ContextValue(const RequestContext& context, std::string_view source_jurisdiction,
+                           const Principal& principal, Action action, const Resource& resource) {
+  const GrantFacts* grant = context.grant.get();
+  const bool valid =
+      grant != nullptr && GrantCovers(*grant, principal, action, resource, context.time);
   return Value::Record({{"purpose", Value::String(std::string(context.purpose))},
                         {"source_jurisdiction", Value::String(std::string(source_jurisdiction))},
-                        {"time", Value::Long(context.time)}});
+                        {"time", Value::Long(context.time)},
+                        {"grant", GrantValue(grant, valid)}});
 }
 
 std::vector<std::string> ValidateAgainstModel(const policy::PolicySet& policies) {

@@ -9,7 +9,12 @@
 //   resource   Record::"u1/email" {jurisdiction, class, site, subject, key}
 //              Subject::"u1" {jurisdiction, subject}   (registration, listing)
 //              Policy::"current"                       (policy updates)
-//   context    {purpose: "...", source_jurisdiction: "US" | "", time: <unix seconds>}
+//              Grant::"g-..." {jurisdiction, class, subject, requester: User::"bob"}
+//   context    {purpose: "...", source_jurisdiction: "US" | "", time: <unix seconds>,
+//               grant: {valid, id, scope, actions, purpose, approvals, break_glass}}
+//              grant.valid: the request names (Domicile-Grant) an active, unexpired grant of
+//              the principal's own that covers this action on this resource (grant_facts.h);
+//              without a grant, valid is false and the rest empty.
 #pragma once
 
 #include <string>
@@ -20,6 +25,7 @@
 #include "policy/entities.h"
 #include "policy/policy_set.h"
 #include "vault/decider.h"
+#include "vault/grant_facts.h"
 
 namespace domicile::vault {
 
@@ -27,7 +33,8 @@ policy::EntityUid PrincipalUid(const Principal& principal);
 policy::Entity PrincipalEntity(const Principal& principal);
 policy::EntityUid ActionUid(Action action);
 policy::Entity ResourceEntity(const Resource& resource);
-policy::Value ContextValue(const RequestContext& context, std::string_view source_jurisdiction);
+policy::Value ContextValue(const RequestContext& context, std::string_view source_jurisdiction,
+                           const Principal& principal, Action action, const Resource& resource);
 
 // Checks the scopes of every policy against the model: principal types User, Service, Team;
 // actions Action::"<one of the declared actions>"; resource types Record, Subject, Site, Grant,

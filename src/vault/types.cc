@@ -75,4 +75,11 @@ std::string_view ActionName(Action action) {
   return "read";
 }
 
+std::optional<Action> ParseAction(std::string_view name) {
+  for (Action a : kAllActions) {
+    if (ActionName(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
 }  // namespace domicile::vault

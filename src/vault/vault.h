@@ -119,6 +119,11 @@ class Vault {
                                   std::string_view key);
   absl::StatusOr<ListResult> List(const Caller& caller, std::string_view subject);
 
+  // A registered subject's home jurisdiction; NotFound if it is not registered.
+  absl::StatusOr<std::string> SubjectJurisdiction(std::string_view id) const {
+    return subjects_.Jurisdiction(id);
+  }
+
   std::vector<Site> sites() const;
   const ResidencyRules& rules() const { return rules_; }
 
