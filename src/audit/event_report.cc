@@ -1,5 +1,7 @@
 #include "audit/event_report.h"
 
+#include <algorithm>
+
 #include "audit/audit_state.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
@@ -102,6 +104,9 @@ void EventReportBuilder::Add(uint64_t index, ByteView entry) {
       if (location.empty() || jurisdiction.empty() || location != jurisdiction) {
         r.protected_reads_outside_jurisdiction.push_back(index);
       }
+      if (Str(principal, "type") == "User" && Str(j, "grant").empty()) {
+        r.protected_reads_by_people_without_grant.push_back(index);
+      }
     }
     if (decision == "deny") {
       const std::string id = OrNone(principal_id);
@@ -117,6 +122,25 @@ void EventReportBuilder::Add(uint64_t index, ByteView entry) {
           times.last = *at;
           d.last_time = time;
         }
+      }
+    }
+  } else if (kind == "grant") {
+    const std::string step = Str(j, "step");
+    ++r.grant_steps[OrNone(step)];
+    const json& grant = Member(j, "grant");
+    const json& flag = Member(grant, "break_glass");
+    if (flag.is_boolean() && flag.get<bool>()) {
+      const std::string id = Str(grant, "id");
+      auto it = std::find_if(r.break_glass.begin(), r.break_glass.end(),
+                             [&](const BreakGlass& b) { return b.id == id; });
+      if (step == "activate" && it == r.break_glass.end()) {
+        r.break_glass.push_back({id, Str(grant, "requester"), Str(grant, "scope"), time, index,
+                                 false});
+        it = r.break_glass.end() - 1;
+      }
+      const json& reviewed = Member(grant, "reviewed");
+      if (it != r.break_glass.end() && reviewed.is_boolean() && reviewed.get<bool>()) {
+        it->reviewed = true;
       }
     }
   } else if (kind == "policy") {
@@ -173,6 +197,18 @@ std::string FormatReportText(const EventReport& r) {
   out += fmt::format("PROTECTED READS BY PRINCIPALS OUTSIDE THE DATA'S JURISDICTION: {}{}\n",
                      outside.size(), outside.empty() ? "" : "   <-- MUST BE 0");
   if (!outside.empty()) out += fmt::format("  at entries: {}\n", fmt::join(outside, ", "));
+  const auto& no_grant = r.protected_reads_by_people_without_grant;
+  out += fmt::format("PROTECTED READS BY PEOPLE WITHOUT A GRANT: {}{}\n", no_grant.size(),
+                     no_grant.empty() ? "" : "   <-- standing access");
+  if (!no_grant.empty()) out += fmt::format("  at entries: {}\n", fmt::join(no_grant, ", "));
+  size_t unreviewed = 0;
+  for (const BreakGlass& b : r.break_glass) unreviewed += !b.reviewed;
+  out += fmt::format("UNREVIEWED BREAK-GLASS GRANTS: {}\n", unreviewed);
+  for (const BreakGlass& b : r.break_glass) {
+    if (b.reviewed) continue;
+    out += fmt::format("  {}  {} on {}, active since {} (entry {})\n", b.id, OrNone(b.requester),
+                       OrNone(b.scope), OrNone(b.activated_time), b.activated_index);
+  }
   out += "\n";
   AppendCounts(out, "events by kind", r.by_kind);
   AppendCounts(out, "access decisions", r.by_decision);
@@ -184,6 +220,7 @@ std::string FormatReportText(const EventReport& r) {
     out += fmt::format("  {}  {} denied, first {}, last {}\n", id, d.count, OrNone(d.first_time),
                        OrNone(d.last_time));
   }
+  AppendCounts(out, "grant steps", r.grant_steps);
   out += "policy changes:\n";
   if (r.policy_changes.empty()) out += "  (none)\n";
   for (const PolicyChange& p : r.policy_changes) {
@@ -229,6 +266,15 @@ std::string FormatReportJson(const EventReport& r) {
     if (n.log_size) e["log_size"] = *n.log_size;
     nodes.push_back(std::move(e));
   }
+  json break_glass = json::array();
+  for (const BreakGlass& b : r.break_glass) {
+    break_glass.push_back({{"id", b.id},
+                           {"requester", b.requester},
+                           {"scope", b.scope},
+                           {"activated", b.activated_time},
+                           {"activated_index", b.activated_index},
+                           {"reviewed", b.reviewed}});
+  }
   const json out = {
       {"log", {{"origin", r.origin}, {"size", r.log_size}, {"root", r.root}}},
       {"since", r.since ? json(*r.since) : json(nullptr)},
@@ -246,6 +292,11 @@ std::string FormatReportJson(const EventReport& r) {
       {"denied", denied},
       {"policy_changes", policy},
       {"node_events", nodes},
+      {"protected_reads_by_people_without_grant",
+       {{"count", r.protected_reads_by_people_without_grant.size()},
+        {"indices", r.protected_reads_by_people_without_grant}}},
+      {"grant_steps", CountsJson(r.grant_steps)},
+      {"break_glass", break_glass},
   };
   return out.dump() + "\n";
 }

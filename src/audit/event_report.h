@@ -1,7 +1,8 @@
 // The auditor's report over the verified entries of a log (docs/events.md, docs/audit.md):
 // events by kind, decision, principal entity and location; protected reads by principals
 // outside the data's jurisdiction (the number that must be 0); denied attempts per principal;
-// policy changes; node starts and stops. Entries that are not events (not JSON objects with
+// policy changes; node starts and stops; grant steps, people reading protected data without a
+// grant, and break-glass grants not yet reviewed. Entries that are not events (not JSON objects with
 // "v": 1 and a string "kind") are counted as unparsable, never an error: a log may hold
 // arbitrary entries.
 #pragma once
@@ -36,6 +37,13 @@ struct NodeLifecycle {
   std::optional<uint64_t> log_size;
 };
 
+// A break-glass grant seen active in the log, and whether a full quorum has reviewed it since.
+struct BreakGlass {
+  std::string id, requester, scope, activated_time;
+  uint64_t activated_index = 0;
+  bool reviewed = false;
+};
+
 struct EventReport {
   // The verified checkpoint the report covers.
   std::string origin;
@@ -57,6 +65,11 @@ struct EventReport {
   std::map<std::string, DeniedAttempts> denied;  // by principal id
   std::vector<PolicyChange> policy_changes;
   std::vector<NodeLifecycle> node_events;
+  // Allowed reads of protected data by a User (a person) that named no grant. With a policy
+  // that passes the lint this is 0.
+  std::vector<uint64_t> protected_reads_by_people_without_grant;
+  std::map<std::string, uint64_t> grant_steps;  // grant events by step
+  std::vector<BreakGlass> break_glass;          // in order of activation
 };
 
 // Parses an RFC 3339 time ("2026-11-22T10:00:00Z", "...00.123+01:00").

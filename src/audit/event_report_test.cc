@@ -190,3 +190,53 @@ TEST(EventReport, ReadsTheVerifiedMirrorOfAState) {
 
 }  // namespace
 }  // namespace domicile::audit
+
+namespace domicile::audit {
+namespace {
+
+std::string GrantStep(std::string_view step, std::string_view id, bool break_glass,
+                      bool reviewed) {
+  nlohmann::json j = {{"v", 1},
+                      {"kind", "grant"},
+                      {"time", "2026-11-22T10:00:00.000Z"},
+                      {"node", "us-1"},
+                      {"step", step},
+                      {"grant",
+                       {{"id", id},
+                        {"requester", "bob"},
+                        {"scope", "subject:u1"},
+                        {"break_glass", break_glass}}}};
+  if (break_glass) j["grant"]["reviewed"] = reviewed;
+  return j.dump();
+}
+
+TEST(EventReport, GrantsPeopleWithoutGrantsAndUnreviewedBreakGlass) {
+  nlohmann::json under_grant = nlohmann::json::parse(
+      Access("2026-11-22T10:00:00.000Z", "bob", "usds", "US", "read", "protected", "US", "allow"));
+  under_grant["grant"] = "g-1";
+  const EventReport r = Build({
+      GrantStep("request", "g-1", false, false),
+      GrantStep("activate", "g-1", false, false),
+      under_grant.dump(),
+      // bob read without naming a grant: standing access.
+      Access("2026-11-22T10:05:00.000Z", "bob", "usds", "US", "read", "protected", "US", "allow"),
+      GrantStep("activate", "g-2", true, false),  // break-glass, reviewed below
+      GrantStep("activate", "g-3", true, false),  // break-glass, never reviewed
+      GrantStep("review", "g-2", true, true),
+  });
+  EXPECT_THAT(r.protected_reads_by_people_without_grant, ElementsAre(3u));
+  EXPECT_THAT(r.grant_steps, UnorderedElementsAre(Pair("request", 1u), Pair("activate", 3u),
+                                                  Pair("review", 1u)));
+  ASSERT_EQ(r.break_glass.size(), 2u);
+  EXPECT_TRUE(r.break_glass[0].reviewed);
+  EXPECT_FALSE(r.break_glass[1].reviewed);
+  const std::string text = FormatReportText(r);
+  EXPECT_THAT(text, HasSubstr("PROTECTED READS BY PEOPLE WITHOUT A GRANT: 1"));
+  EXPECT_THAT(text, HasSubstr("UNREVIEWED BREAK-GLASS GRANTS: 1\n  g-3  bob on subject:u1"));
+  const nlohmann::json j = nlohmann::json::parse(FormatReportJson(r));
+  EXPECT_EQ(j["break_glass"].size(), 2u);
+  EXPECT_EQ(j["protected_reads_by_people_without_grant"]["count"], 1);
+}
+
+}  // namespace
+}  // namespace domicile::audit
