@@ -28,6 +28,8 @@ struct BenchArgs {
   double seconds = 10;
   bool skip_setup = false;
   std::string prefix = "bench";
+  std::string read_token;  // who reads (default: token)
+  std::string grant;       // Domicile-Grant on every read
 };
 
 std::string Target(const BenchArgs& a, int s, int r) {
@@ -103,6 +105,8 @@ int Bench(const BenchArgs& a) {
   load.threads = a.threads;
   load.duration = std::chrono::milliseconds(int64_t(a.seconds * 1000));
   load.headers = headers;
+  if (!a.read_token.empty()) load.headers = {{"Authorization", "Bearer " + a.read_token}};
+  if (!a.grant.empty()) load.headers.push_back({"Domicile-Grant", a.grant});
   const int total = a.subjects * a.records;
   const int step = std::max(1, total / 100000);  // at most ~100k distinct targets
   for (int i = 0; i < total; i += step) {
@@ -140,6 +144,9 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--writers", a->writers, "Concurrent writers during setup");
   cmd->add_option("--seconds,-d", a->seconds, "Measurement duration");
   cmd->add_option("--prefix", a->prefix, "Subject id prefix");
+  cmd->add_option("--read-token", a->read_token,
+                  "Bearer token of the reader during the load (default: --token)");
+  cmd->add_option("--grant", a->grant, "Grant the reads are made under (Domicile-Grant)");
   cmd->add_flag("--skip-setup", a->skip_setup, "Reuse records written by an earlier run");
   cmd->callback([a, &exit_code] { exit_code = Bench(*a); });
 }
