@@ -1,5 +1,7 @@
 #include "cli/config.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <set>
 
@@ -210,20 +212,76 @@ void ParseGrants(Checker& c, const toml::table& root, Config& config) {
              std::chrono::hours(1), "1m and 1h", config.grants.break_glass_max_ttl);
 }
 
+// An environment variable's name as POSIX shells take it: [A-Za-z_][A-Za-z0-9_]*.
+bool IsEnvironmentName(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+  });
+}
+
 void ParseKeys(Checker& c, const toml::table& root, Config& config) {
   const toml::node* node = root.get("keys");
   if (node == nullptr) return;
   const toml::table* t = node->as_table();
   if (t == nullptr) return c.Problem(node, "[keys] must be a table");
-  c.OnlyKeys(*t, "[keys]", {"provider", "master_key_file", "keyring", "create_master_key"});
-  std::string provider;
-  if (c.String(*t, "provider", provider, false, "[keys]") && provider != "file") {
-    c.Problem(t->get("provider"), "[keys] provider must be \"file\"");
+  if (t->get("pin") != nullptr) {
+    c.Problem(t->get("pin"),
+              "[keys] must not hold a PIN: set pin_env to the name of an environment variable "
+              "that holds it");
   }
-  std::string path;
-  if (c.String(*t, "master_key_file", path, false, "[keys]")) config.master_key_file = path;
-  if (c.String(*t, "keyring", path, false, "[keys]")) config.keyring_file = path;
-  c.Bool(*t, "create_master_key", config.create_master_key, "[keys]");
+  static constexpr std::array<std::string_view, 3> kFileKeys = {"master_key_file", "keyring",
+                                                                "create_master_key"};
+  static constexpr std::array<std::string_view, 3> kPkcs11Keys = {"module", "token_label",
+                                                                  "pin_env"};
+  for (const auto& [key, value] : *t) {
+    std::string_view k = key.str();
+    if (k != "provider" && k != "pin" &&
+        std::find(kFileKeys.begin(), kFileKeys.end(), k) == kFileKeys.end() &&
+        std::find(kPkcs11Keys.begin(), kPkcs11Keys.end(), k) == kPkcs11Keys.end()) {
+      c.Problem(&value, fmt::format("unknown key '{}' in [keys]", std::string(k)));
+    }
+  }
+  if (c.String(*t, "provider", config.key_provider, false, "[keys]") &&
+      config.key_provider != "file" && config.key_provider != "pkcs11") {
+    c.Problem(t->get("provider"), "[keys] provider must be \"file\" or \"pkcs11\"");
+    return;
+  }
+  const bool pkcs11 = config.key_provider == "pkcs11";
+  // Settings of the other provider would be silently ignored: refuse them.
+  for (std::string_view key : pkcs11 ? kFileKeys : kPkcs11Keys) {
+    if (t->get(key) != nullptr) {
+      c.Problem(t->get(key), fmt::format("'{}' in [keys] applies only to provider = \"{}\"", key,
+                                         pkcs11 ? "file" : "pkcs11"));
+    }
+  }
+  if (!pkcs11) {
+    std::string path;
+    if (c.String(*t, "master_key_file", path, false, "[keys]")) config.master_key_file = path;
+    if (c.String(*t, "keyring", path, false, "[keys]")) config.keyring_file = path;
+    c.Bool(*t, "create_master_key", config.create_master_key, "[keys]");
+    return;
+  }
+  constexpr std::string_view kWhere = "[keys] provider = \"pkcs11\"";
+  std::string module;
+  if (c.String(*t, "module", module, true, kWhere)) {
+    std::error_code ec;
+    if (module.empty() || !std::filesystem::is_regular_file(module, ec)) {
+      c.Problem(t->get("module"), fmt::format("[keys] module '{}' does not exist", module));
+    }
+    config.pkcs11.module = module;
+  }
+  if (c.String(*t, "token_label", config.pkcs11.token_label, true, kWhere) &&
+      (config.pkcs11.token_label.empty() || config.pkcs11.token_label.size() > 32)) {
+    c.Problem(t->get("token_label"), "[keys] token_label must be 1..32 bytes");
+  }
+  if (c.String(*t, "pin_env", config.pkcs11.pin_env, true, kWhere) &&
+      !IsEnvironmentName(config.pkcs11.pin_env)) {
+    c.Problem(t->get("pin_env"),
+              "[keys] pin_env must name an environment variable (letters, digits, '_'), such as "
+              "\"DOMICILE_PKCS11_PIN\"");
+  }
 }
 
 void ParseLimits(Checker& c, const toml::table& root, Config& config) {

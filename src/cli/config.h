@@ -48,15 +48,25 @@ struct LogConfig {
   uint64_t max_pending = 65536;  // appends waiting to become durable before 503 + Retry-After
 };
 
+// The PKCS#11 key provider ([keys] provider = "pkcs11"; docs/configuration.md).
+struct Pkcs11Config {
+  std::filesystem::path module;  // the PKCS#11 module (.so)
+  std::string token_label;       // the token's label, 1..32 bytes
+  std::string pin_env;           // the environment variable holding the user PIN (never the PIN)
+};
+
 struct Config {
   std::string name = "node";              // the node's name in log events
   std::string listen = "127.0.0.1:8080";  // HOST:PORT
   std::filesystem::path data_dir = "domicile-data";
   int threads = 0;  // 0 = one per core
-  // Keys: the file keyring and its master key (DOMICILE_MASTER_KEY overrides the file).
+  // Keys: where the KEKs and signing keys live, "file" (the default) or "pkcs11".
+  std::string key_provider = "file";
+  // The file keyring and its master key (DOMICILE_MASTER_KEY overrides the file).
   std::filesystem::path master_key_file;  // default <data_dir>/master.key
   std::filesystem::path keyring_file;     // default <data_dir>/keyring
   bool create_master_key = false;         // create the master key file if absent (demos)
+  Pkcs11Config pkcs11;                    // set when key_provider is "pkcs11"
   // Limits.
   uint64_t max_body_bytes = 1 << 20;
   uint64_t max_header_bytes = 16 << 10;

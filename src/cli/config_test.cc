@@ -4,6 +4,7 @@
 #include "gtest/gtest.h"
 #include "util/file.h"
 #include "util/status_matchers.h"
+#include "util/temp_dir.h"
 
 namespace domicile::cli {
 namespace {
@@ -252,6 +253,72 @@ break_glass_max_ttl = "30m"
               ::testing::ElementsAre(HasSubstr("17: 'approval_key' must be a verifier key")));
   EXPECT_THAT(Problems(Minimal("approval_key = \"PRIVATE+KEY+alice+67112a0b+AAAA\"\n")),
               ::testing::ElementsAre(HasSubstr("'approval_key' must be a verifier key")));
+}
+
+TEST(Config, KeysDefaultToTheFileKeyring) {
+  ParsedConfig defaults = ParseConfig(Minimal(), "t.toml");
+  ASSERT_TRUE(defaults.problems.empty());
+  EXPECT_EQ(defaults.config.key_provider, "file");
+
+  ParsedConfig file = ParseConfig(Minimal(R"([keys]
+provider = "file"
+keyring = "/var/lib/domicile/keyring"
+create_master_key = true
+)"),
+                                  "t.toml");
+  ASSERT_TRUE(file.problems.empty()) << file.problems[0].ToString();
+  EXPECT_EQ(file.config.key_provider, "file");
+  EXPECT_EQ(file.config.keyring_file, "/var/lib/domicile/keyring");
+  EXPECT_TRUE(file.config.create_master_key);
+}
+
+TEST(Config, Pkcs11KeyProvider) {
+  testing::TempDir dir;
+  const std::string module = (dir / "libpkcs11.so").string();
+  ASSERT_OK(WriteFileAtomically(module, AsBytes("not really a module")));
+  ParsedConfig parsed = ParseConfig(Minimal(R"([keys]
+provider = "pkcs11"
+module = ")" + module + R"("
+token_label = "domicile-us-1"
+pin_env = "DOMICILE_PKCS11_PIN"
+)"),
+                                    "t.toml");
+  ASSERT_TRUE(parsed.problems.empty()) << parsed.problems[0].ToString();
+  EXPECT_EQ(parsed.config.key_provider, "pkcs11");
+  EXPECT_EQ(parsed.config.pkcs11.module, module);
+  EXPECT_EQ(parsed.config.pkcs11.token_label, "domicile-us-1");
+  EXPECT_EQ(parsed.config.pkcs11.pin_env, "DOMICILE_PKCS11_PIN");
+}
+
+TEST(Config, Pkcs11KeyProviderProblemsHaveTheirLines) {
+  // Minimal() is 16 lines; [keys] is line 17.
+  EXPECT_THAT(Problems(Minimal("[keys]\nprovider = \"hsm\"\n")),
+              ::testing::ElementsAre("18: [keys] provider must be \"file\" or \"pkcs11\""));
+  EXPECT_THAT(
+      Problems(Minimal("[keys]\nprovider = \"pkcs11\"\n")),
+      ::testing::UnorderedElementsAre("17: [keys] provider = \"pkcs11\" needs 'module'",
+                                      "17: [keys] provider = \"pkcs11\" needs 'token_label'",
+                                      "17: [keys] provider = \"pkcs11\" needs 'pin_env'"));
+  EXPECT_THAT(Problems(Minimal(R"([keys]
+provider = "pkcs11"
+module = "/nonexistent/libpkcs11.so"
+token_label = "a label that is longer than thirty-two bytes"
+pin_env = "1234"
+pin = "1234"
+keyring = "keyring"
+)")),
+              ::testing::UnorderedElementsAre(
+                  HasSubstr("22: [keys] must not hold a PIN"),
+                  "23: 'keyring' in [keys] applies only to provider = \"file\"",
+                  "19: [keys] module '/nonexistent/libpkcs11.so' does not exist",
+                  "20: [keys] token_label must be 1..32 bytes",
+                  HasSubstr("21: [keys] pin_env must name an environment variable")));
+  // PKCS#11 settings without the PKCS#11 provider would be ignored: refused instead.
+  EXPECT_THAT(Problems(Minimal("[keys]\ntoken_label = \"t\"\n")),
+              ::testing::ElementsAre("18: 'token_label' in [keys] applies only to provider = "
+                                     "\"pkcs11\""));
+  EXPECT_THAT(Problems(Minimal("[keys]\nslot = 0\n")),
+              ::testing::ElementsAre("18: unknown key 'slot' in [keys]"));
 }
 
 TEST(Config, Durations) {

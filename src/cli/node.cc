@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "access/grants.h"
@@ -15,6 +16,7 @@
 #include "http/server.h"
 #include "keys/file_keyring.h"
 #include "keys/master_key.h"
+#include "keys/pkcs11_key_provider.h"
 #include "spdlog/spdlog.h"
 #include "store/rocksdb_store.h"
 #include "tlog/log.h"
@@ -44,8 +46,31 @@ class TlogEventLog final : public vault::EventLog {
 // The name of the log's signing key in the key provider.
 std::string LogKeyId(const Config& config) { return "log/" + config.LogOrigin(); }
 
-// Opens the master key and the file keyring the configuration names.
-absl::StatusOr<std::unique_ptr<keys::FileKeyring>> OpenKeyring(const Config& config) {
+// Opens the PKCS#11 token the configuration names, logging in with the PIN from the
+// environment variable it names.
+absl::StatusOr<std::unique_ptr<keys::KeyProvider>> OpenPkcs11(const Pkcs11Config& config) {
+  const char* pin = std::getenv(config.pin_env.c_str());
+  if (pin == nullptr || *pin == '\0') {
+    return absl::FailedPreconditionError(
+        fmt::format("[keys] pin_env: environment variable {} (the PKCS#11 user PIN) is not set",
+                    config.pin_env));
+  }
+  keys::Pkcs11Options options;
+  options.module = config.module;
+  options.token_label = config.token_label;
+  options.user_pin = crypto::SecretBytes(AsBytes(pin));
+  absl::StatusOr<std::unique_ptr<keys::Pkcs11KeyProvider>> provider =
+      keys::Pkcs11KeyProvider::Open(std::move(options));
+  if (!provider.ok()) {
+    return absl::Status(provider.status().code(),
+                        fmt::format("key provider: {}", std::string(provider.status().message())));
+  }
+  return std::unique_ptr<keys::KeyProvider>(std::move(*provider));
+}
+
+// Opens the key provider the configuration names: the one place a backend is chosen.
+absl::StatusOr<std::unique_ptr<keys::KeyProvider>> OpenKeyring(const Config& config) {
+  if (config.key_provider == "pkcs11") return OpenPkcs11(config.pkcs11);
   std::filesystem::path master_file =
       config.master_key_file.empty() ? config.data_dir / "master.key" : config.master_key_file;
   std::filesystem::path keyring_file =
@@ -57,7 +82,9 @@ absl::StatusOr<std::unique_ptr<keys::FileKeyring>> OpenKeyring(const Config& con
     return absl::Status(master.status().code(),
                         fmt::format("master key: {}", std::string(master.status().message())));
   }
-  return keys::FileKeyring::Open(keyring_file, std::move(*master));
+  ASSIGN_OR_RETURN(std::unique_ptr<keys::FileKeyring> keyring,
+                   keys::FileKeyring::Open(keyring_file, std::move(*master)));
+  return std::unique_ptr<keys::KeyProvider>(std::move(keyring));
 }
 
 // Creates the log's signing key if missing; returns its verifier and whether it was created.
@@ -82,7 +109,7 @@ absl::StatusOr<tlog::NoteVerifier> EnsureLogKey(const Config& config, keys::KeyP
 }  // namespace
 
 absl::StatusOr<std::string> LogVerifierKey(const Config& config) {
-  ASSIGN_OR_RETURN(std::unique_ptr<keys::FileKeyring> keyring, OpenKeyring(config));
+  ASSIGN_OR_RETURN(std::unique_ptr<keys::KeyProvider> keyring, OpenKeyring(config));
   ASSIGN_OR_RETURN(tlog::NoteVerifier verifier, EnsureLogKey(config, *keyring, nullptr));
   return tlog::FormatNoteVerifier(verifier);
 }
@@ -209,7 +236,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   }
   ::chmod(config.data_dir.c_str(), 0700);
 
-  ASSIGN_OR_RETURN(std::unique_ptr<keys::FileKeyring> keyring, OpenKeyring(config));
+  ASSIGN_OR_RETURN(std::unique_ptr<keys::KeyProvider> keyring, OpenKeyring(config));
 
   // The transparency log, signed by its key in the key provider.
   auto parts = std::make_unique<Parts>();

@@ -1,7 +1,8 @@
 // Node: a running vault node built from a Config: it opens each site's store (its own RocksDB
 // directory under <data_dir>/sites/<id>), the node's metadata store (<data_dir>/meta), the
-// file keyring and its master key, the decider, and serves the API over HTTP or HTTPS. This is
-// the one place where backends are chosen from the configuration.
+// key provider ([keys]: the file keyring and its master key, or a PKCS#11 token), the decider,
+// and serves the API over HTTP or HTTPS. This is the one place where backends are chosen from
+// the configuration.
 #pragma once
 
 #include <memory>

@@ -22,20 +22,12 @@ constexpr std::string_view kMagic = "DKR1";
 // AAD of a wrapped data key: a label and the KEK id, so a wrapped key only unwraps under the
 // KEK it was made for.
 constexpr std::string_view kWrapLabel = "domicile.kek-wrap.v1";
-constexpr size_t kMaxIdSize = 255;
 
 Bytes WrapAad(std::string_view id) {
   Bytes aad = ToBytes(kWrapLabel);
   aad.push_back(0);
   aad.insert(aad.end(), id.begin(), id.end());
   return aad;
-}
-
-absl::Status CheckId(std::string_view id) {
-  if (id.empty() || id.size() > kMaxIdSize) {
-    return absl::InvalidArgumentError(fmt::format("key id must be 1..{} bytes", kMaxIdSize));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -125,7 +117,7 @@ absl::Status FileKeyring::Persist() const {
 }
 
 absl::Status FileKeyring::CreateKey(std::string_view id) {
-  RETURN_IF_ERROR(CheckId(id));
+  RETURN_IF_ERROR(ValidateKeyId(id));
   std::unique_lock lock(mu_);
   if (keys_.find(id) != keys_.end()) return absl::OkStatus();
   ASSIGN_OR_RETURN(crypto::SecretBytes key, crypto::RandomSecret(crypto::kAes256KeySize));
@@ -195,7 +187,7 @@ std::vector<std::string> FileKeyring::ListKeys() const {
 }
 
 absl::Status FileKeyring::CreateSigningKey(std::string_view id) {
-  RETURN_IF_ERROR(CheckId(id));
+  RETURN_IF_ERROR(ValidateKeyId(id));
   std::unique_lock lock(mu_);
   if (signing_keys_.find(id) != signing_keys_.end()) return absl::OkStatus();
   ASSIGN_OR_RETURN(crypto::SecretBytes seed, crypto::Ed25519GenerateSeed());

@@ -3,6 +3,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/random.h"
 #include "gtest/gtest.h"
+#include "keys/key_provider_conformance.h"
 #include "util/file.h"
 #include "util/status_matchers.h"
 #include "util/temp_dir.h"
@@ -17,6 +18,17 @@ crypto::SecretBytes Master(uint8_t fill) {
   for (size_t i = 0; i < key.size(); ++i) key.data()[i] = fill;
   return key;
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    File, KeyProviderConformanceTest,
+    ::testing::Values(KeyProviderBackend{
+        "File",
+        [](const std::filesystem::path& dir) -> absl::StatusOr<std::unique_ptr<KeyProvider>> {
+          ASSIGN_OR_RETURN(std::unique_ptr<FileKeyring> ring,
+                           FileKeyring::Open(dir / "keyring", Master(1)));
+          return std::unique_ptr<KeyProvider>(std::move(ring));
+        }}),
+    KeyProviderBackendName);
 
 TEST(FileKeyring, WrapsAndUnwrapsAcrossReopen) {
   testing::TempDir dir;

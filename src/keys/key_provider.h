@@ -1,12 +1,14 @@
 // KeyProvider: where key-encryption keys (KEKs) live. A KEK is named by an id and never leaves
 // its provider: callers hand in a data key to wrap, or a wrapped data key to unwrap. Backends:
-// the file keyring (embedded default) and, later, a PKCS#11 HSM. Destroying a KEK makes every
-// data key wrapped under it, and so every value sealed under those, unrecoverable: this is how
-// data is crypto-shredded.
+// the file keyring (embedded default) and a PKCS#11 token (an HSM); src/cli/node.cc picks one
+// from the configuration. Destroying a KEK makes every data key wrapped under it, and so every
+// value sealed under those, unrecoverable: this is how data is crypto-shredded. The contract
+// below is also stated executably by key_provider_conformance.h, which every backend passes.
 //
 // Thread safety: every method may be called concurrently.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +19,12 @@
 #include "util/bytes.h"
 
 namespace domicile::keys {
+
+// The longest key id (of a KEK or a signing key), in bytes.
+inline constexpr size_t kMaxKeyIdSize = 255;
+
+// OK for an id every backend accepts: 1..kMaxKeyIdSize bytes. InvalidArgument otherwise.
+absl::Status ValidateKeyId(std::string_view id);
 
 class KeyProvider {
  public:
