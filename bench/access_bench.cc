@@ -38,8 +38,8 @@ std::unique_ptr<vault::PolicyDecider> TexasDecider() {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   vault::NetworkMap network;
   (void)network.Add("127.0.0.0/8", "US");
-  return std::make_unique<vault::PolicyDecider>(
-      policy::ParsePolicies(text, "policy.cedar").value(), std::move(network));
+  return std::make_unique<vault::PolicyDecider>(policy::ParsePolicies(text, "policy.cedar").value(),
+                                                std::move(network));
 }
 
 const vault::Resource kRecord(vault::Resource::Kind::kRecord, "u1", "email", "US",
@@ -88,16 +88,15 @@ void BM_GrantFactsLookup(benchmark::State& state) {
   vault::MemoryEventLog log;
   log.KeepEntries(false);
   std::vector<std::unique_ptr<vault::SiteStore>> sites;
-  sites.push_back(std::make_unique<vault::SiteStore>(
-      vault::Site{"us", "US", "o", vault::SiteRole::kPrimary},
-      store::OpenRocksDbStore(dir / "site").value()));
+  sites.push_back(
+      std::make_unique<vault::SiteStore>(vault::Site{"us", "US", "o", vault::SiteRole::kPrimary},
+                                         store::OpenRocksDbStore(dir / "site").value()));
   vault::ResidencyRules rules;
   rules.AllowPrimary("US", "us");
-  auto v = vault::Vault::Create(std::move(sites), store::OpenRocksDbStore(dir / "meta").value(),
-                                std::move(rules),
-                                keys::FileKeyring::Open(dir / "ring", crypto::SecretBytes(32)).value(),
-                                TexasDecider(), &clock,
-                                vault::VaultOptions{.log = &log, .source = {"b"}})
+  auto v = vault::Vault::Create(
+               std::move(sites), store::OpenRocksDbStore(dir / "meta").value(), std::move(rules),
+               keys::FileKeyring::Open(dir / "ring", crypto::SecretBytes(32)).value(),
+               TexasDecider(), &clock, vault::VaultOptions{.log = &log, .source = {"b"}})
                .value();
   auto grants = Grants::Open(v.get(), store::OpenRocksDbStore(dir / "grants").value(), {}).value();
   Principal bob = P("bob", vault::PrincipalType::kUser, {"engineer"}, "feed");

@@ -116,9 +116,9 @@ TEST_F(BadInputTest, Headers) {
               400, "invalid_argument");
   for (const std::string& grant : {std::string(), std::string(65, 'g'), std::string("G-1"),
                                    std::string("g 1"), std::string("g-1/../x")}) {
-    ExpectError(Call("bob-token", "GET", "/v1/subjects/u1/records/k", "",
-                     {{"Domicile-Grant", grant}}),
-                400, "invalid_argument");
+    ExpectError(
+        Call("bob-token", "GET", "/v1/subjects/u1/records/k", "", {{"Domicile-Grant", grant}}), 400,
+        "invalid_argument");
   }
   auto huge = Call("bob-token", "GET", "/v1/subjects/u1/records/k", "",
                    {{"X-Filler", std::string(20 * 1024, 'f')}});
@@ -139,20 +139,22 @@ TEST_F(BadInputTest, Bodies) {
   ExpectError(big, 413, "too_large");
   EXPECT_EQ(Call("bob-token", "GET", "/v1/subjects/u2/records").status, 404);
   // Grant requests: each bad field named, nothing created.
-  for (const char* body :
-       {"", "[]", R"({"scope":"subject:u1"})",
-        R"({"scope":"u1","actions":["read"],"purpose":"p","reason":"r","ttl":"1h"})",
-        R"({"scope":"subject:u1","actions":["write"],"purpose":"p","reason":"r","ttl":"1h"})",
-        R"({"scope":"subject:u1","actions":["read"],"purpose":"","reason":"r","ttl":"1h"})",
-        R"({"scope":"subject:u1","actions":["read"],"purpose":"p","reason":"r","ttl":"9h"})",
-        R"({"scope":"subject:u1","actions":["read"],"purpose":"p","reason":"r","ttl":"1d"})",
-        R"({"scope":"subject:u1","actions":["read"],"purpose":"p","reason":"r","ttl":"1h","x":1})"}) {
+  for (
+      const char* body :
+      {"", "[]", R"({"scope":"subject:u1"})",
+       R"({"scope":"u1","actions":["read"],"purpose":"p","reason":"r","ttl":"1h"})",
+       R"({"scope":"subject:u1","actions":["write"],"purpose":"p","reason":"r","ttl":"1h"})",
+       R"({"scope":"subject:u1","actions":["read"],"purpose":"","reason":"r","ttl":"1h"})",
+       R"({"scope":"subject:u1","actions":["read"],"purpose":"p","reason":"r","ttl":"9h"})",
+       R"({"scope":"subject:u1","actions":["read"],"purpose":"p","reason":"r","ttl":"1d"})",
+       R"({"scope":"subject:u1","actions":["read"],"purpose":"p","reason":"r","ttl":"1h","x":1})"}) {
     ExpectError(Call("bob-token", "POST", "/v1/grants", body), 400, "invalid_argument");
   }
-  EXPECT_EQ(Call("bob-token", "POST", "/v1/grants",
-                 R"({"scope":"subject:nobody","actions":["read"],"purpose":"p","reason":"r","ttl":"1h"})")
-                .status,
-            404);
+  EXPECT_EQ(
+      Call("bob-token", "POST", "/v1/grants",
+           R"({"scope":"subject:nobody","actions":["read"],"purpose":"p","reason":"r","ttl":"1h"})")
+          .status,
+      404);
   ExpectError(Call("alice-token", "POST", "/v1/grants/g-0000000000000000/approvals", "x"), 404,
               "not_found");
   ExpectError(Call("bob-token", "PUT", "/v1/grants"), 405, "method_not_allowed");

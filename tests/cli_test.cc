@@ -89,13 +89,13 @@ TEST_F(CliTest, ClientCommandsWorkAsAUserTypesThem) {
   // Revoked: refused again.
   EXPECT_EQ(Run({"grant", "revoke", grant}, "bob-token").exit_code, 0);
   EXPECT_EQ(Run({"get", "u1", "email", "--grant", grant}, "bob-token").exit_code, 1);
-  CommandResult keygen = RunCommand(
-      {"keygen", "--name", "dana", "--out", (dir_ / "dana.key").string()});
+  CommandResult keygen =
+      RunCommand({"keygen", "--name", "dana", "--out", (dir_ / "dana.key").string()});
   EXPECT_EQ(keygen.exit_code, 0) << keygen.err;
   EXPECT_THAT(keygen.out, ::testing::MatchesRegex("approval_key = \"dana\\+[0-9a-f]{8}\\+.*\"\n"));
-  EXPECT_EQ(RunCommand({"keygen", "--name", "dana", "--out", (dir_ / "dana.key").string()})
-                .exit_code,
-            1) << "never overwrites a key";
+  EXPECT_EQ(
+      RunCommand({"keygen", "--name", "dana", "--out", (dir_ / "dana.key").string()}).exit_code, 1)
+      << "never overwrites a key";
 
   CommandResult no_token = RunCommand({"get", "u1", "email", "--url", node_->url()});
   EXPECT_EQ(no_token.exit_code, 1);

@@ -87,7 +87,7 @@ inline std::string ExampleConfigText() {
 }
 
 inline http::ClientResponse NodeTest::ApproveAs(const std::string& approver,
-                                               const std::string& id) {
+                                                const std::string& id) {
   auto shown = Call(approver + "-token", "GET", "/v1/grants/" + id);
   auto grant = access::GrantFromJson(nlohmann::json::parse(shown.body, nullptr, false));
   EXPECT_TRUE(grant.ok()) << shown.body;
@@ -98,14 +98,14 @@ inline http::ClientResponse NodeTest::ApproveAs(const std::string& approver,
   if (!grant.ok() || !key.ok()) return {};
   auto note = access::SignApproval(*grant, *key);
   EXPECT_TRUE(note.ok()) << note.status();
-  return Call(approver + "-token", "POST", "/v1/grants/" + id + "/approvals", note.ok() ? *note : "");
+  return Call(approver + "-token", "POST", "/v1/grants/" + id + "/approvals",
+              note.ok() ? *note : "");
 }
 
 inline std::string NodeTest::ActiveGrant(const std::string& token, const std::string& scope,
                                          const std::vector<std::string>& actions) {
-  nlohmann::json body = {{"scope", scope},          {"class", "protected"},
-                         {"actions", actions},      {"purpose", "support"},
-                         {"reason", "ticket 123"},  {"ttl", "1h"}};
+  nlohmann::json body = {{"scope", scope},       {"class", "protected"},   {"actions", actions},
+                         {"purpose", "support"}, {"reason", "ticket 123"}, {"ttl", "1h"}};
   auto asked = Call(token, "POST", "/v1/grants", body.dump());
   EXPECT_EQ(asked.status, 201) << asked.body;
   if (asked.status != 201) return "";

@@ -63,9 +63,10 @@ class LogCrashTest : public NodeTest {
         const std::string target = fmt::format("/v1/subjects/{}/records/r", subject);
         for (uint64_t n = 0; !dead; ++n) {
           const bool write = n % 2 == 0;
-          auto r = write ? (*client)->Do("PUT", target, {{"Authorization", "Bearer svc-app-token"}},
-                                         fmt::format("value {}", n))
-                         : (*client)->Do("GET", target, {{"Authorization", "Bearer svc-app-token"}});
+          auto r = write
+                       ? (*client)->Do("PUT", target, {{"Authorization", "Bearer svc-app-token"}},
+                                       fmt::format("value {}", n))
+                       : (*client)->Do("GET", target, {{"Authorization", "Bearer svc-app-token"}});
           if (!r.ok() || r->status >= 500) return;  // the node died (or is dying)
           auto index = r->GetHeader("Domicile-Log-Index");
           if (!index.has_value()) return;

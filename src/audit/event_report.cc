@@ -134,8 +134,8 @@ void EventReportBuilder::Add(uint64_t index, ByteView entry) {
       auto it = std::find_if(r.break_glass.begin(), r.break_glass.end(),
                              [&](const BreakGlass& b) { return b.id == id; });
       if (step == "activate" && it == r.break_glass.end()) {
-        r.break_glass.push_back({id, Str(grant, "requester"), Str(grant, "scope"), time, index,
-                                 false});
+        r.break_glass.push_back(
+            {id, Str(grant, "requester"), Str(grant, "scope"), time, index, false});
         it = r.break_glass.end() - 1;
       }
       const json& reviewed = Member(grant, "reviewed");

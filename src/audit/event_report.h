@@ -2,8 +2,8 @@
 // events by kind, decision, principal entity and location; protected reads by principals
 // outside the data's jurisdiction (the number that must be 0); denied attempts per principal;
 // policy changes; node starts and stops; grant steps, people reading protected data without a
-// grant, and break-glass grants not yet reviewed. Entries that are not events (not JSON objects with
-// "v": 1 and a string "kind") are counted as unparsable, never an error: a log may hold
+// grant, and break-glass grants not yet reviewed. Entries that are not events (not JSON objects
+// with "v": 1 and a string "kind") are counted as unparsable, never an error: a log may hold
 // arbitrary entries.
 #pragma once
 

@@ -194,18 +194,15 @@ TEST(EventReport, ReadsTheVerifiedMirrorOfAState) {
 namespace domicile::audit {
 namespace {
 
-std::string GrantStep(std::string_view step, std::string_view id, bool break_glass,
-                      bool reviewed) {
-  nlohmann::json j = {{"v", 1},
-                      {"kind", "grant"},
-                      {"time", "2026-11-22T10:00:00.000Z"},
-                      {"node", "us-1"},
-                      {"step", step},
-                      {"grant",
-                       {{"id", id},
-                        {"requester", "bob"},
-                        {"scope", "subject:u1"},
-                        {"break_glass", break_glass}}}};
+std::string GrantStep(std::string_view step, std::string_view id, bool break_glass, bool reviewed) {
+  nlohmann::json j = {
+      {"v", 1},
+      {"kind", "grant"},
+      {"time", "2026-11-22T10:00:00.000Z"},
+      {"node", "us-1"},
+      {"step", step},
+      {"grant",
+       {{"id", id}, {"requester", "bob"}, {"scope", "subject:u1"}, {"break_glass", break_glass}}}};
   if (break_glass) j["grant"]["reviewed"] = reviewed;
   return j.dump();
 }
@@ -225,8 +222,8 @@ TEST(EventReport, GrantsPeopleWithoutGrantsAndUnreviewedBreakGlass) {
       GrantStep("review", "g-2", true, true),
   });
   EXPECT_THAT(r.protected_reads_by_people_without_grant, ElementsAre(3u));
-  EXPECT_THAT(r.grant_steps, UnorderedElementsAre(Pair("request", 1u), Pair("activate", 3u),
-                                                  Pair("review", 1u)));
+  EXPECT_THAT(r.grant_steps,
+              UnorderedElementsAre(Pair("request", 1u), Pair("activate", 3u), Pair("review", 1u)));
   ASSERT_EQ(r.break_glass.size(), 2u);
   EXPECT_TRUE(r.break_glass[0].reviewed);
   EXPECT_FALSE(r.break_glass[1].reviewed);

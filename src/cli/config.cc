@@ -492,9 +492,9 @@ void ParsePrincipals(Checker& c, const toml::table& root, Config& config) {
       c.Problem(&item, "each [[principals]] entry must be a table");
       continue;
     }
-    c.OnlyKeys(*t, kWhere,
-               {"id", "type", "entity", "location", "roles", "team", "token_sha256",
-                "approval_key"});
+    c.OnlyKeys(
+        *t, kWhere,
+        {"id", "type", "entity", "location", "roles", "team", "token_sha256", "approval_key"});
     PrincipalConfig p;
     vault::Principal& pr = p.principal;
     if (c.String(*t, "id", pr.id, true, kWhere)) {
@@ -628,6 +628,5 @@ absl::StatusOr<Config> LoadConfig(const std::filesystem::path& path) {
   }
   return std::move(parsed.config);
 }
-
 
 }  // namespace domicile::cli

@@ -226,13 +226,14 @@ TEST(Config, GrantsAndApprovalKeys) {
   EXPECT_EQ(defaults.config.grants.max_ttl, std::chrono::hours(8));
   EXPECT_EQ(defaults.config.grants.break_glass_max_ttl, std::chrono::hours(1));
 
-  ParsedConfig set = ParseConfig(Minimal(R"(approval_key = "alice+67112a0b+ARqbgVPYODJ2MGivZEE9huufIrwpj62Z9ZTW0yrMPadY"
+  ParsedConfig set = ParseConfig(
+      Minimal(R"(approval_key = "alice+67112a0b+ARqbgVPYODJ2MGivZEE9huufIrwpj62Z9ZTW0yrMPadY"
 [grants]
 quorum = 3
 max_ttl = "2h"
 break_glass_max_ttl = "30m"
 )"),
-                                 "t.toml");
+      "t.toml");
   ASSERT_TRUE(set.problems.empty()) << set.problems[0].ToString();
   EXPECT_EQ(set.config.grants.quorum, 3);
   EXPECT_EQ(set.config.grants.max_ttl, std::chrono::hours(2));
@@ -243,14 +244,17 @@ break_glass_max_ttl = "30m"
   EXPECT_THAT(Problems(Minimal("[grants]\nquorum = 0\n")),
               ::testing::ElementsAre(HasSubstr("quorum")));
   EXPECT_THAT(Problems(Minimal("[grants]\nbreak_glass_max_ttl = \"2h\"\n")),
-              ::testing::ElementsAre(HasSubstr("18: [grants] break_glass_max_ttl must be between 1m and 1h")));
+              ::testing::ElementsAre(
+                  HasSubstr("18: [grants] break_glass_max_ttl must be between 1m and 1h")));
   EXPECT_THAT(Problems(Minimal("[grants]\nmax_ttl = \"soon\"\n")),
               ::testing::ElementsAre(HasSubstr("not a duration")));
   EXPECT_THAT(Problems(Minimal("[grants]\nwho = 1\n")),
               ::testing::ElementsAre(HasSubstr("unknown key 'who' in [grants]")));
   // A key id that does not match its key, and a private key pasted by mistake.
-  EXPECT_THAT(Problems(Minimal("approval_key = \"alice+00000000+ARqbgVPYODJ2MGivZEE9huufIrwpj62Z9ZTW0yrMPadY\"\n")),
-              ::testing::ElementsAre(HasSubstr("17: 'approval_key' must be a verifier key")));
+  EXPECT_THAT(
+      Problems(Minimal(
+          "approval_key = \"alice+00000000+ARqbgVPYODJ2MGivZEE9huufIrwpj62Z9ZTW0yrMPadY\"\n")),
+      ::testing::ElementsAre(HasSubstr("17: 'approval_key' must be a verifier key")));
   EXPECT_THAT(Problems(Minimal("approval_key = \"PRIVATE+KEY+alice+67112a0b+AAAA\"\n")),
               ::testing::ElementsAre(HasSubstr("'approval_key' must be a verifier key")));
 }

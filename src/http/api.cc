@@ -106,9 +106,9 @@ absl::StatusOr<vault::RequestContext> Api::Context(const Request& request) const
         !std::all_of(grant->begin(), grant->end(), [](char c) {
           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
         })) {
-      return absl::InvalidArgumentError(fmt::format(
-          "{} must be a grant id (lowercase letters, digits, '-'; at most {} bytes)",
-          kGrantHeader, kMaxGrantIdSize));
+      return absl::InvalidArgumentError(
+          fmt::format("{} must be a grant id (lowercase letters, digits, '-'; at most {} bytes)",
+                      kGrantHeader, kMaxGrantIdSize));
     }
     context.grant = options_.grants->Facts(*grant);
   }

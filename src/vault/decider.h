@@ -51,9 +51,9 @@ std::optional<Action> ParseAction(std::string_view name);
 struct Resource {
   enum class Kind { kRecord, kSubject, kPolicy, kGrant };
   Resource() = default;
-  Resource(Kind kind, std::string_view subject, std::string_view key,
-           std::string_view jurisdiction, Classification classification, std::string_view site,
-           std::string_view grant_id = {}, std::string_view requester = {})
+  Resource(Kind kind, std::string_view subject, std::string_view key, std::string_view jurisdiction,
+           Classification classification, std::string_view site, std::string_view grant_id = {},
+           std::string_view requester = {})
       : kind(kind),
         subject(subject),
         key(key),

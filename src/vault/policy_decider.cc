@@ -77,9 +77,9 @@ Decision PolicyDecider::Decide(const Principal& principal, Action action, const 
         fmt::format("request cannot be evaluated: {}", std::string(entities.status().message()));
     return d;
   }
-  policy::Request request{PrincipalUid(principal), ActionUid(action), resource_uid,
-                          ContextValue(context, network_.Lookup(context.source_ip), principal,
-                                       action, resource)};
+  policy::Request request{
+      PrincipalUid(principal), ActionUid(action), resource_uid,
+      ContextValue(context, network_.Lookup(context.source_ip), principal, action, resource)};
   policy::Response response = policy::IsAuthorized(active->policies, *entities, request);
   d.allow = response.allow;
   d.determining = std::move(response.determining);

@@ -149,21 +149,25 @@ LintResult LintPolicies(const policy::PolicySet& policies, const LintModel& mode
               policy::Response response = policy::IsAuthorized(policies, *entities, request);
               ++result.evaluations;
               if (!response.allow) continue;
-              std::string attrs = fmt::format("{}|{}|{}|{}|{}", PrincipalTypeName(principal.type),
-                                              principal.entity, principal.location,
-                                              fmt::join(principal.roles, ","), principal.team);
+              std::string attrs =
+                  fmt::format("{}|{}|{}|{}|{}", PrincipalTypeName(principal.type), principal.entity,
+                              principal.location, fmt::join(principal.roles, ","), principal.team);
               for (const char* rule : {"cross-border", "untrusted-entity", "no-grant"}) {
                 const std::string_view r = rule;
-                const bool violated =
-                    r == "cross-border"       ? abroad
-                    : r == "untrusted-entity" ? !trusted
-                                              : user && action == Action::kRead && !with_grant;
+                const bool violated = r == "cross-border" ? abroad
+                                      : r == "untrusted-entity"
+                                          ? !trusted
+                                          : user && action == Action::kRead && !with_grant;
                 if (!violated) continue;
                 auto [it, inserted] = seen.try_emplace({rule, attrs, response.determining},
                                                        result.counterexamples.size());
                 if (inserted) {
-                  result.counterexamples.push_back(Counterexample{rule, principal, {action}, j,
-                                                                  site, source,
+                  result.counterexamples.push_back(Counterexample{rule,
+                                                                  principal,
+                                                                  {action},
+                                                                  j,
+                                                                  site,
+                                                                  source,
                                                                   response.determining,
                                                                   with_grant});
                   continue;

@@ -150,12 +150,14 @@ TEST(PolicyDecider, ReasonsNameThePolicies) {
   EXPECT_EQ(allow.determining, std::vector<std::string>{"read-protected-under-grant"});
   EXPECT_EQ(allow.policy_sha256.size(), 64u);
   // Not at its expiry, not for another subject, not for another principal.
-  EXPECT_FALSE(decider.Decide(bob, Action::kRead, record, RequestContext("", "", 100, grant)).allow);
+  EXPECT_FALSE(
+      decider.Decide(bob, Action::kRead, record, RequestContext("", "", 100, grant)).allow);
   Resource other{Resource::Kind::kRecord,    "u2",       "email", "US",
                  Classification::kProtected, "oci-us-tx"};
   EXPECT_FALSE(decider.Decide(bob, Action::kRead, other, RequestContext("", "", 99, grant)).allow);
   Principal erin = P("erin", PrincipalType::kUser, "usds", "US", {"engineer"}, "ops");
-  EXPECT_FALSE(decider.Decide(erin, Action::kRead, record, RequestContext("", "", 99, grant)).allow);
+  EXPECT_FALSE(
+      decider.Decide(erin, Action::kRead, record, RequestContext("", "", 99, grant)).allow);
   Decision forbid = decider.Decide(li, Action::kRead, record, {});
   EXPECT_FALSE(forbid.allow);
   EXPECT_EQ(forbid.reason, "forbidden by no-parent-on-protected");
