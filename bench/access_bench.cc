@@ -95,7 +95,8 @@ void BM_GrantFactsLookup(benchmark::State& state) {
   rules.AllowPrimary("US", "us");
   auto v = vault::Vault::Create(
                std::move(sites), store::OpenRocksDbStore(dir / "meta").value(), std::move(rules),
-               keys::FileKeyring::Open(dir / "ring", crypto::SecretBytes(32)).value(),
+               std::make_unique<vault::UncheckedCustodian>(
+                   keys::FileKeyring::Open(dir / "ring", crypto::SecretBytes(32)).value()),
                TexasDecider(), &clock, vault::VaultOptions{.log = &log, .source = {"b"}})
                .value();
   auto grants = Grants::Open(v.get(), store::OpenRocksDbStore(dir / "grants").value(), {}).value();

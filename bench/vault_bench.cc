@@ -37,7 +37,8 @@ struct Fixture {
     rules.AllowPrimary("US", "us-tx");
     vault = std::move(*Vault::Create(
         std::move(sites), std::move(*store::OpenRocksDbStore(dir / "meta")), rules,
-        std::move(*keys::FileKeyring::Open(dir / "keyring", crypto::SecretBytes(32))),
+        std::make_unique<UncheckedCustodian>(
+            std::move(*keys::FileKeyring::Open(dir / "keyring", crypto::SecretBytes(32)))),
         std::make_unique<ResidencyGuard>(), &clock,
         VaultOptions{.log = &log, .source = {"bench"}}));
     writer.id = "svc";

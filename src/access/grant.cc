@@ -45,6 +45,7 @@ std::shared_ptr<const vault::GrantFacts> Grant::Facts() const {
   f->expires = expires;
   f->approvals = static_cast<int>(approvals.size());
   f->break_glass = break_glass;
+  for (const Approval& a : approvals) f->signed_approvals.push_back({a.approver, a.signed_note});
   return f;
 }
 

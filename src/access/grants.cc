@@ -146,6 +146,7 @@ absl::Status Grants::ExpireDueLocked() {
     g.ended = now;
     RETURN_IF_ERROR(LogStep("expire", g, nullptr).status());
     RETURN_IF_ERROR(Save(g));
+    vault_->GrantExpired(g.id);
   }
   next_expiry_ = next;
   return absl::OkStatus();
@@ -308,6 +309,12 @@ absl::StatusOr<GrantResult> Grants::Revoke(const vault::Caller& caller, std::str
   g.revoked_by = caller.principal->id;
   ASSIGN_OR_RETURN(uint64_t index, LogStep("revoke", g, caller.principal));
   if (absl::Status saved = Save(g); !saved.ok()) return vault::WithLogIndex(saved, index);
+  // The node refuses the grant from now on whatever happens next; the custodian is told too, so
+  // that it refuses it even to a node that would not. A custodian out of reach learns nothing
+  // now, but the grant still ends at its expiry, which its approvals' signatures fix.
+  if (absl::Status told = vault_->GrantRevoked(g.id); !told.ok()) {
+    spdlog::warn("grant {} revoked, but the custodian was not told: {}", g.id, told.ToString());
+  }
   return GrantResult{g, index};
 }
 

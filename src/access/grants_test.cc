@@ -64,7 +64,8 @@ class GrantsTest : public ::testing::Test {
     ASSERT_OK(network.Add("127.0.0.0/8", "US"));
     ASSERT_OK_AND_ASSIGN(
         vault_, vault::Vault::Create(
-                    std::move(sites), std::move(meta), std::move(rules), std::move(ring),
+                    std::move(sites), std::move(meta), std::move(rules),
+                    std::make_unique<vault::UncheckedCustodian>(std::move(ring)),
                     std::make_unique<vault::PolicyDecider>(std::move(policies), std::move(network)),
                     &clock_, vault::VaultOptions{.log = &log_, .source = {"t"}}));
     for (const char* name : {"alice", "carol", "dave", "erin", "frank", "li"}) {

@@ -9,6 +9,7 @@
 #include "cli/policies.h"
 #include "crypto/random.h"
 #include "crypto/sha256.h"
+#include "custodian/custodian.h"
 #include "fmt/format.h"
 #include "http/api.h"
 #include "http/authenticator.h"
@@ -129,6 +130,29 @@ absl::StatusOr<std::unique_ptr<access::Grants>> OpenGrants(const Config& config,
   ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> store,
                    store::OpenRocksDbStore(config.data_dir / "grants"));
   return access::Grants::Open(vault, std::move(store), std::move(options));
+}
+
+// The key custodian: in process over the node's own key provider (the embedded default), its
+// decisions in the node's log; it knows the configured principals and approvers.
+absl::StatusOr<std::unique_ptr<vault::KeyCustodian>> OpenCustodian(
+    const Config& config, std::unique_ptr<keys::KeyProvider> keyring, vault::EventLog* log,
+    const Clock* clock) {
+  custodian::CustodianOptions options;
+  options.quorum = config.grants.quorum;
+  options.log = log;
+  options.source.node = config.name;
+  for (const PrincipalConfig& p : config.principals) {
+    options.principals[p.principal.id] = p.principal;
+    if (p.approval_key.empty()) continue;
+    ASSIGN_OR_RETURN(tlog::NoteVerifier key, tlog::ParseNoteVerifier(p.approval_key));
+    options.approvers[p.principal.id] = {p.principal.id, p.principal.location, key};
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> state,
+                   store::OpenRocksDbStore(config.data_dir / "custodian"));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<custodian::Custodian> c,
+      custodian::Custodian::Open(std::move(keyring), std::move(state), clock, std::move(options)));
+  return std::unique_ptr<vault::KeyCustodian>(std::move(c));
 }
 
 struct Node::Parts {
@@ -293,9 +317,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   vault_options.source.node = config.name;
   const uint64_t log_size_at_start = parts->log->DurableSize();
   const std::string policy_sha256 = decider->policy_sha256();
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<vault::KeyCustodian> custodian,
+      OpenCustodian(config, std::move(keyring), parts->event_log.get(), &parts->clock));
   absl::StatusOr<std::unique_ptr<vault::Vault>> vault =
-      vault::Vault::Create(std::move(sites), std::move(meta), config.residency, std::move(keyring),
-                           std::move(decider), &parts->clock, vault_options);
+      vault::Vault::Create(std::move(sites), std::move(meta), config.residency,
+                           std::move(custodian), std::move(decider), &parts->clock, vault_options);
   RETURN_IF_ERROR(vault.status());
   parts->vault = std::move(*vault);
   const vault::EventSource& source = parts->vault->event_source();

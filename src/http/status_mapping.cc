@@ -25,6 +25,7 @@ int HttpStatusFor(const absl::Status& status) {
       {error_code::kInvalidArgument, 400},
       {error_code::kUnauthenticated, 401},
       {error_code::kDenied, 403},
+      {error_code::kCustodianRefused, 403},
       {error_code::kNotFound, 404},
       {error_code::kMethodNotAllowed, 405},
       {error_code::kAlreadyExists, 409},

@@ -52,6 +52,10 @@ absl::Status DeniedError(std::string_view message) {
   return WithErrorCode(absl::PermissionDeniedError(ToAbsl(message)), error_code::kDenied);
 }
 
+absl::Status CustodianRefusedError(std::string_view message) {
+  return WithErrorCode(absl::PermissionDeniedError(ToAbsl(message)), error_code::kCustodianRefused);
+}
+
 absl::Status TooLargeError(std::string_view message) {
   return WithErrorCode(absl::InvalidArgumentError(ToAbsl(message)), error_code::kTooLarge);
 }

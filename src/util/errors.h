@@ -31,6 +31,7 @@ inline constexpr std::string_view kUnavailable = "unavailable";
 inline constexpr std::string_view kInternal = "internal";
 inline constexpr std::string_view kMethodNotAllowed = "method_not_allowed";
 inline constexpr std::string_view kPolicyRefused = "policy_refused";
+inline constexpr std::string_view kCustodianRefused = "custodian_refused";
 }  // namespace error_code
 
 // Returns `status` with `code` attached as its domicile error name.
@@ -44,6 +45,8 @@ std::string ErrorCodeOf(const absl::Status& status);
 absl::Status ResidencyViolationError(std::string_view message);
 // The decider refused the request; `message` is the reason shown to the caller.
 absl::Status DeniedError(std::string_view message);
+// The key custodian refused to release a data key; `message` says which of its rules failed.
+absl::Status CustodianRefusedError(std::string_view message);
 // A body or value over its configured limit.
 absl::Status TooLargeError(std::string_view message);
 // A state conflict that is not "already exists" (for example a subject registered elsewhere).

@@ -28,6 +28,14 @@ MATCHER_P(StatusIs, code, "has status code " + ::testing::PrintToString(code)) {
   return s.code() == code;
 }
 
+// StatusIs(code, message_matcher): the code, and the message matching, e.g. HasSubstr("x").
+MATCHER_P2(StatusIs, code, message,
+           "has status code " + ::testing::PrintToString(code) + " and a matching message") {
+  const absl::Status& s = GetStatus(arg);
+  *result_listener << "status: " << s;
+  return s.code() == code && ::testing::Matches(message)(std::string(s.message()));
+}
+
 }  // namespace domicile::testing
 
 #define ASSERT_OK(expr) ASSERT_THAT((expr), ::domicile::testing::IsOk())

@@ -32,6 +32,12 @@ struct GrantFacts {
   int64_t expires = 0;  // unix seconds
   int approvals = 0;
   bool break_glass = false;
+  // The approvers' signed statements (access/approval.h), for the key custodian to check.
+  struct SignedApproval {
+    std::string approver;
+    std::string signed_note;
+  };
+  std::vector<SignedApproval> signed_approvals;
 
   // "subject:u1" / "jurisdiction:US".
   std::string Scope() const { return scope_kind + ":" + scope_value; }

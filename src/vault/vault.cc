@@ -18,36 +18,38 @@ namespace domicile::vault {
 absl::StatusOr<std::unique_ptr<Vault>> Vault::Create(std::vector<std::unique_ptr<SiteStore>> sites,
                                                      std::unique_ptr<store::KvStore> meta,
                                                      ResidencyRules rules,
-                                                     std::unique_ptr<keys::KeyProvider> keys,
+                                                     std::unique_ptr<KeyCustodian> custodian,
                                                      std::unique_ptr<Decider> decider,
                                                      const Clock* clock, VaultOptions options) {
   if (options.log == nullptr) {
     return absl::InvalidArgumentError("a vault needs an event log: every decision is logged");
   }
+  if (custodian == nullptr) return absl::InvalidArgumentError("a vault needs a key custodian");
   std::unique_ptr<Vault> vault(new Vault(std::move(sites), std::move(meta), std::move(rules),
-                                         std::move(keys), std::move(decider), clock, options));
+                                         std::move(custodian), std::move(decider), clock, options));
   for (const std::string& j : vault->rules_.Jurisdictions()) {
     for (const std::string& site_id : vault->rules_.PrimarySites(j)) {
       if (vault->FindSite(site_id) == nullptr) {
         return absl::InvalidArgumentError(
             fmt::format("residency rule for {} names unknown site '{}'", j, site_id));
       }
-      RETURN_IF_ERROR(vault->EnsureKek(keys::KekId(site_id, j)));
+      RETURN_IF_ERROR(vault->custodian_->EnsureKek(keys::KekId(site_id, j)));
     }
   }
   return vault;
 }
 
 Vault::Vault(std::vector<std::unique_ptr<SiteStore>> sites, std::unique_ptr<store::KvStore> meta,
-             ResidencyRules rules, std::unique_ptr<keys::KeyProvider> keys,
+             ResidencyRules rules, std::unique_ptr<KeyCustodian> custodian,
              std::unique_ptr<Decider> decider, const Clock* clock, VaultOptions options)
     : sites_(std::move(sites)),
       subjects_(std::move(meta), clock),
       rules_(std::move(rules)),
-      keys_(std::move(keys)),
       decider_(std::move(decider)),
       clock_(clock),
-      options_(options) {}
+      options_(options),
+      data_keys_(options.data_key_cache),
+      custodian_(std::move(custodian)) {}
 
 std::vector<Site> Vault::sites() const {
   std::vector<Site> out;
@@ -119,12 +121,74 @@ absl::Status Vault::LogRefusal(const Caller& caller, Action action, const Resour
   return WithLogIndex(std::move(refusal), *index);
 }
 
-absl::Status Vault::EnsureKek(const std::string& id) {
-  if (keys_->HasKey(id)) return absl::OkStatus();
-  RETURN_IF_ERROR(
-      LogEvent(KeyEvent(options_.source, clock_->Now(), KeyOperation::kCreate, id, KeyType::kKek))
-          .status());
-  return keys_->CreateKey(id);
+struct Vault::PendingRead {
+  absl::Status outcome;  // the error to return instead of the value, if any
+  keys::WrappedDataKey wrapped;
+  StoredRecord record;
+  Justification why;
+  ReadDone done;
+};
+
+absl::Status Vault::GrantRevoked(std::string_view id) {
+  data_keys_.DropGrant(id);
+  return custodian_->GrantRevoked(id);
+}
+
+namespace {
+
+// What the custodian is told about a request: owned copies, as it may outlive the call.
+Justification Justify(const Caller& caller, Action action, const Resource& resource) {
+  Justification why;
+  why.principal = *caller.principal;
+  why.action = action;
+  why.kind = resource.kind;
+  why.subject = std::string(resource.subject);
+  why.key = std::string(resource.key);
+  why.jurisdiction = std::string(resource.jurisdiction);
+  why.site = std::string(resource.site);
+  why.classification = resource.classification;
+  why.grant = caller.context.grant;
+  return why;
+}
+
+// What the custodian checked for a released key, naming the cache entry: the grant (when the
+// request named a known one), else the principal; with the action and class in both cases, so
+// that a key released for a public read never serves a protected one.
+std::string Holder(const Justification& why) {
+  const std::string_view cls = ClassificationName(why.classification);
+  if (why.grant != nullptr && why.grant->known) {
+    return fmt::format("g/{}/{}/{}", why.grant->id, ActionName(why.action), cls);
+  }
+  return fmt::format("p/{}/{}/{}", why.principal.id, ActionName(why.action), cls);
+}
+
+}  // namespace
+
+void Vault::DataKey(const Justification& why, const keys::WrappedDataKey& wrapped, KeyDone done) {
+  const int64_t now = clock_->NowUnixSeconds();
+  std::string entry = DataKeyCache::EntryKey(Holder(why), why.site, why.subject);
+  if (std::shared_ptr<const crypto::SecretBytes> key = data_keys_.Get(entry, now)) {
+    return done(std::move(key));
+  }
+  const bool by_grant = why.grant != nullptr && why.grant->known;
+  std::string grant_id = by_grant ? why.grant->id : std::string();
+  const int64_t expires = by_grant ? why.grant->expires : now + options_.data_key_ttl_seconds;
+  custodian_->Unwrap(why, wrapped,
+                     [this, entry = std::move(entry), grant_id = std::move(grant_id), expires,
+                      done = std::move(done)](absl::StatusOr<crypto::SecretBytes> key) mutable {
+                       if (!key.ok()) return done(key.status());
+                       auto shared = std::make_shared<const crypto::SecretBytes>(std::move(*key));
+                       data_keys_.Put(std::move(entry), std::move(grant_id), shared, expires);
+                       done(std::move(shared));
+                     });
+}
+
+absl::StatusOr<std::shared_ptr<const crypto::SecretBytes>> Vault::DataKeyNow(
+    const Justification& why, const keys::WrappedDataKey& wrapped) {
+  std::promise<absl::StatusOr<std::shared_ptr<const crypto::SecretBytes>>> promise;
+  auto future = promise.get_future();
+  DataKey(why, wrapped, [&promise](auto key) { promise.set_value(std::move(key)); });
+  return future.get();
 }
 
 absl::StatusOr<uint64_t> Vault::Authorize(const Caller& caller, Action action,
@@ -242,15 +306,18 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
                    site->GetRecord(request.subject, request.key));
   ASSIGN_OR_RETURN(std::optional<keys::WrappedDataKey> wrapped, site->GetDataKey(request.subject));
 
-  crypto::SecretBytes data_key;
+  // The write's event is logged once the value is sealed (it records the ciphertext's hash),
+  // so the custodian is asked before there is a log index to give it.
+  const Justification why = Justify(caller, Action::kWrite, resource);
+  std::shared_ptr<const crypto::SecretBytes> data_key;
   std::optional<keys::WrappedDataKey> new_wrapped;
   if (wrapped.has_value()) {
-    ASSIGN_OR_RETURN(data_key, keys::UnwrapDataKey(*keys_, *wrapped));
+    ASSIGN_OR_RETURN(data_key, DataKeyNow(why, *wrapped));
   } else {
     std::string kek = keys::KekId(site->site().id, jurisdiction);
-    RETURN_IF_ERROR(EnsureKek(kek));
-    ASSIGN_OR_RETURN(keys::NewDataKey fresh, keys::GenerateDataKey(*keys_, kek));
-    data_key = std::move(fresh.plaintext);
+    RETURN_IF_ERROR(custodian_->EnsureKek(kek));
+    ASSIGN_OR_RETURN(keys::NewDataKey fresh, custodian_->NewDataKey(why, kek));
+    data_key = std::make_shared<const crypto::SecretBytes>(std::move(fresh.plaintext));
     new_wrapped = std::move(fresh.wrapped);
   }
 
@@ -260,7 +327,7 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
   keys::RecordBinding binding{site->site().id, request.subject, request.key,
                               ClassificationName(request.classification), record.version};
   ASSIGN_OR_RETURN(record.envelope,
-                   keys::SealValue(data_key.view(), binding, AsBytes(request.value)));
+                   keys::SealValue(data_key->view(), binding, AsBytes(request.value)));
   nlohmann::json effect = {{"version", record.version},
                            {"created", !existing.has_value()},
                            {"ciphertext_sha256", HexEncode(crypto::Sha256(record.envelope))}};
@@ -301,49 +368,44 @@ void Vault::GetAsync(const Caller& caller, std::string_view subject, std::string
   std::string event = AccessEvent(options_.source, clock_->Now(), *caller.principal, Action::kRead,
                                   resource, caller.context, d);
 
-  // What the value needs once the event is durable: the unwrapped data key and the envelope.
-  struct Pending {
-    absl::Status outcome;  // the error to return instead of the value, if any
-    crypto::SecretBytes data_key;
-    StoredRecord record;
-    std::string site, subject, key;
-    ReadDone done;
-  };
-  auto pending = std::make_shared<Pending>();
+  // What the value needs once the event is durable: the wrapped data key, the envelope, and
+  // what to tell the custodian.
+  auto pending = std::make_shared<PendingRead>();
   pending->done = std::move(done);
   if (!d.allow) {
     pending->outcome = DeniedError(d.reason);
   } else if (site == nullptr) {
     pending->outcome =
         absl::NotFoundError(fmt::format("subject '{}' has no record '{}'", subject, key));
+  } else if (absl::StatusOr<std::optional<keys::WrappedDataKey>> wrapped =
+                 site->GetDataKey(subject);
+             !wrapped.ok()) {
+    pending->outcome = wrapped.status();
+  } else if (!wrapped->has_value()) {
+    pending->outcome = absl::DataLossError(
+        fmt::format("site '{}' holds a record of '{}' but no data key", site->site().id, subject));
   } else {
-    absl::StatusOr<std::optional<keys::WrappedDataKey>> wrapped = site->GetDataKey(subject);
-    if (!wrapped.ok()) {
-      pending->outcome = wrapped.status();
-    } else if (!wrapped->has_value()) {
-      pending->outcome = absl::DataLossError(fmt::format(
-          "site '{}' holds a record of '{}' but no data key", site->site().id, subject));
-    } else if (absl::StatusOr<crypto::SecretBytes> data_key =
-                   keys::UnwrapDataKey(*keys_, **wrapped);
-               !data_key.ok()) {
-      pending->outcome = data_key.status();
-    } else {
-      pending->data_key = std::move(*data_key);
-      pending->record = std::move(*record);
-      pending->site = site->site().id;
-      pending->subject = std::string(subject);
-      pending->key = std::string(key);
-    }
+    pending->wrapped = std::move(**wrapped);
+    pending->record = std::move(*record);
+    pending->why = Justify(caller, Action::kRead, resource);
   }
-  options_.log->Append(std::move(event), [pending](absl::StatusOr<uint64_t> index) {
+  options_.log->Append(std::move(event), [this, pending](absl::StatusOr<uint64_t> index) {
     if (!index.ok()) return pending->done(LogUnavailable(index.status()));
     if (!pending->outcome.ok()) return pending->done(WithLogIndex(pending->outcome, *index));
-    const StoredRecord& r = pending->record;
-    keys::RecordBinding binding{pending->site, pending->subject, pending->key,
-                                ClassificationName(r.classification), r.version};
-    absl::StatusOr<Bytes> plain = keys::OpenValue(pending->data_key.view(), binding, r.envelope);
-    if (!plain.ok()) return pending->done(WithLogIndex(plain.status(), *index));
-    pending->done(ReadResult{ToString(*plain), pending->site, r.version, r.classification, *index});
+    pending->why.log_index = *index;
+    DataKey(
+        pending->why, pending->wrapped,
+        [pending](absl::StatusOr<std::shared_ptr<const crypto::SecretBytes>> data_key) {
+          const uint64_t index = pending->why.log_index;
+          if (!data_key.ok()) return pending->done(WithLogIndex(data_key.status(), index));
+          const StoredRecord& r = pending->record;
+          const Justification& why = pending->why;
+          keys::RecordBinding binding{why.site, why.subject, why.key,
+                                      ClassificationName(r.classification), r.version};
+          absl::StatusOr<Bytes> plain = keys::OpenValue((*data_key)->view(), binding, r.envelope);
+          if (!plain.ok()) return pending->done(WithLogIndex(plain.status(), index));
+          pending->done(ReadResult{ToString(*plain), why.site, r.version, r.classification, index});
+        });
   });
 }
 

@@ -24,12 +24,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "keys/key_provider.h"
 #include "store/kv_store.h"
 #include "util/clock.h"
+#include "vault/data_key_cache.h"
 #include "vault/decider.h"
 #include "vault/event_log.h"
 #include "vault/events.h"
+#include "vault/key_custodian.h"
 #include "vault/residency_rules.h"
 #include "vault/site_store.h"
 #include "vault/subject_registry.h"
@@ -87,16 +88,21 @@ struct VaultOptions {
   // Where every decision goes; required, not owned, must outlive the Vault.
   EventLog* log = nullptr;
   EventSource source;
+  // Data keys the custodian released, kept for repeated reads (data_key_cache.h); 0 disables.
+  size_t data_key_cache = 10000;
+  // How long a key released without a grant is kept (one released under a grant is kept until
+  // the grant's expiry).
+  int64_t data_key_ttl_seconds = 300;
 };
 
 class Vault {
  public:
-  // Takes ownership of everything but `clock`, which must outlive the Vault. Creates the KEK of
-  // every (primary site, jurisdiction) pair the rules allow. InvalidArgument if the rules name a
-  // site that is not in `sites`.
+  // Takes ownership of everything but `clock`, which must outlive the Vault. Has the custodian
+  // create the KEK of every (primary site, jurisdiction) pair the rules allow. InvalidArgument if
+  // the rules name a site that is not in `sites`.
   static absl::StatusOr<std::unique_ptr<Vault>> Create(
       std::vector<std::unique_ptr<SiteStore>> sites, std::unique_ptr<store::KvStore> meta,
-      ResidencyRules rules, std::unique_ptr<keys::KeyProvider> keys,
+      ResidencyRules rules, std::unique_ptr<KeyCustodian> custodian,
       std::unique_ptr<Decider> decider, const Clock* clock, VaultOptions options = {});
 
   // Registers a subject.
@@ -124,6 +130,11 @@ class Vault {
     return subjects_.Jurisdiction(id);
   }
 
+  // Grant `id` was revoked: tells the custodian and forgets the data keys released under it.
+  absl::Status GrantRevoked(std::string_view id);
+  // Grant `id` ended by expiry: forgets the data keys released under it.
+  void GrantExpired(std::string_view id) { data_keys_.DropGrant(id); }
+
   std::vector<Site> sites() const;
   const ResidencyRules& rules() const { return rules_; }
 
@@ -138,8 +149,16 @@ class Vault {
 
  private:
   Vault(std::vector<std::unique_ptr<SiteStore>> sites, std::unique_ptr<store::KvStore> meta,
-        ResidencyRules rules, std::unique_ptr<keys::KeyProvider> keys,
+        ResidencyRules rules, std::unique_ptr<KeyCustodian> custodian,
         std::unique_ptr<Decider> decider, const Clock* clock, VaultOptions options);
+  struct PendingRead;
+  // The data key `why` needs: from the cache, else from the custodian (then cached). Calls
+  // `done` exactly once, maybe on another thread.
+  using KeyDone = std::function<void(absl::StatusOr<std::shared_ptr<const crypto::SecretBytes>>)>;
+  void DataKey(const Justification& why, const keys::WrappedDataKey& wrapped, KeyDone done);
+  // DataKey, waiting.
+  absl::StatusOr<std::shared_ptr<const crypto::SecretBytes>> DataKeyNow(
+      const Justification& why, const keys::WrappedDataKey& wrapped);
 
   SiteStore* FindSite(std::string_view id) const;
   // The sites that may hold a subject's live record, in lookup order: the allowed primaries of
@@ -158,16 +177,17 @@ class Vault {
   // `refusal` carrying the index (or Unavailable).
   absl::Status LogRefusal(const Caller& caller, Action action, const Resource& resource,
                           const Decision& allowed, absl::Status refusal);
-  // Creates KEK `id` if missing, logging the creation first.
-  absl::Status EnsureKek(const std::string& id);
 
   std::vector<std::unique_ptr<SiteStore>> sites_;
   SubjectRegistry subjects_;
   ResidencyRules rules_;
-  std::unique_ptr<keys::KeyProvider> keys_;
   std::unique_ptr<Decider> decider_;
   const Clock* clock_;
   VaultOptions options_;
+  DataKeyCache data_keys_;
+  // Declared after everything its callbacks touch, so that it is gone (its threads joined)
+  // before they are.
+  std::unique_ptr<KeyCustodian> custodian_;
   // Writes to one subject are serialised (version numbers, first data key).
   mutable std::array<std::mutex, 64> stripes_;
 };
