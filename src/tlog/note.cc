@@ -65,8 +65,9 @@ bool IsCleanText(std::string_view s) {
   return true;
 }
 
-// Non-empty, valid UTF-8, no Unicode spaces and no '+'.
-bool IsValidKeyName(std::string_view name) {
+}  // namespace
+
+bool IsValidNoteKeyName(std::string_view name) {
   if (name.empty()) return false;
   size_t i = 0;
   while (i < name.size()) {
@@ -77,27 +78,31 @@ bool IsValidKeyName(std::string_view name) {
   return true;
 }
 
-}  // namespace
-
-uint32_t NoteKeyId(std::string_view name, ByteView public_key) {
+uint32_t NoteKeyIdOfType(std::string_view name, uint8_t type, ByteView public_key) {
   crypto::Sha256Hasher hasher;
   hasher.Update(AsBytes(name));
-  const uint8_t sep[2] = {0x0A, kNoteEd25519Type};
+  const uint8_t sep[2] = {0x0A, type};
   hasher.Update(sep);
   hasher.Update(public_key);
   return ReadU32(hasher.Finish().data());
 }
 
-absl::StatusOr<NoteVerifier> ParseNoteVerifier(std::string_view vkey) {
+uint32_t NoteKeyId(std::string_view name, ByteView public_key) {
+  return NoteKeyIdOfType(name, kNoteEd25519Type, public_key);
+}
+
+absl::StatusOr<VerifierKeyParts> SplitVerifierKey(std::string_view vkey) {
   const size_t plus1 = vkey.find('+');
   const size_t plus2 = plus1 == std::string_view::npos ? plus1 : vkey.find('+', plus1 + 1);
   // The name and ID hold no '+'; the base64 key may.
   if (plus2 == std::string_view::npos) {
     return absl::InvalidArgumentError("malformed verifier key: want name+id+key");
   }
-  NoteVerifier v;
-  v.name = std::string(vkey.substr(0, plus1));
-  if (!IsValidKeyName(v.name)) return absl::InvalidArgumentError("verifier key: bad key name");
+  VerifierKeyParts parts;
+  parts.name = std::string(vkey.substr(0, plus1));
+  if (!IsValidNoteKeyName(parts.name)) {
+    return absl::InvalidArgumentError("verifier key: bad key name");
+  }
   const std::string_view hex = vkey.substr(plus1 + 1, plus2 - plus1 - 1);
   if (hex.size() != 8 || !std::all_of(hex.begin(), hex.end(), [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -106,12 +111,22 @@ absl::StatusOr<NoteVerifier> ParseNoteVerifier(std::string_view vkey) {
   }
   const std::optional<Bytes> id = HexDecode(hex);
   const std::optional<Bytes> key = Base64Decode(vkey.substr(plus2 + 1));
-  if (!id || !key) return absl::InvalidArgumentError("verifier key: bad encoding");
-  if (key->size() != 33 || (*key)[0] != kNoteEd25519Type) {
+  if (!id || !key || key->empty()) return absl::InvalidArgumentError("verifier key: bad encoding");
+  parts.key_id = ReadU32(id->data());
+  parts.type = (*key)[0];
+  parts.public_key.assign(key->begin() + 1, key->end());
+  return parts;
+}
+
+absl::StatusOr<NoteVerifier> ParseNoteVerifier(std::string_view vkey) {
+  ASSIGN_OR_RETURN(VerifierKeyParts parts, SplitVerifierKey(vkey));
+  if (parts.type != kNoteEd25519Type || parts.public_key.size() != 32) {
     return absl::InvalidArgumentError("verifier key: not an Ed25519 key");
   }
-  v.key_id = ReadU32(id->data());
-  std::copy(key->begin() + 1, key->end(), v.public_key.begin());
+  NoteVerifier v;
+  v.name = std::move(parts.name);
+  v.key_id = parts.key_id;
+  std::copy(parts.public_key.begin(), parts.public_key.end(), v.public_key.begin());
   if (NoteKeyId(v.name, v.public_key) != v.key_id) {
     return absl::InvalidArgumentError("verifier key: key ID does not match name and key");
   }
@@ -145,7 +160,7 @@ absl::StatusOr<Note> ParseNote(std::string_view signed_note) {
     if (space == std::string_view::npos) return Malformed("signature line without signature");
     NoteSignature sig;
     sig.name = std::string(line.substr(0, space));
-    if (!IsValidKeyName(sig.name)) return Malformed("bad key name in signature line");
+    if (!IsValidNoteKeyName(sig.name)) return Malformed("bad key name in signature line");
     const std::optional<Bytes> raw = Base64Decode(line.substr(space + 1));
     if (!raw || raw->size() < 5) return Malformed("bad signature encoding");
     sig.key_id = ReadU32(raw->data());

@@ -27,8 +27,28 @@ struct NoteVerifier {
   std::array<uint8_t, 32> public_key{};
 };
 
+// SHA-256(name || 0x0A || type || public_key)[:4], big-endian: the key ID the spec recommends
+// for a key of signature type `type`.
+uint32_t NoteKeyIdOfType(std::string_view name, uint8_t type, ByteView public_key);
+
 // SHA-256(name || 0x0A || 0x01 || public_key)[:4], big-endian.
 uint32_t NoteKeyId(std::string_view name, ByteView public_key);
+
+// Whether `name` may name a key: non-empty valid UTF-8 without Unicode spaces, control
+// characters or '+'.
+bool IsValidNoteKeyName(std::string_view name);
+
+// A verifier key of any signature type, split into its parts.
+struct VerifierKeyParts {
+  std::string name;
+  uint32_t key_id = 0;
+  uint8_t type = 0;
+  Bytes public_key;  // without the type byte
+};
+
+// Splits "<name>+<8 lowercase hex>+base64(type || key)", checking the name and the encodings
+// but neither the type nor the key ID (which depend on the type). InvalidArgument if malformed.
+absl::StatusOr<VerifierKeyParts> SplitVerifierKey(std::string_view vkey);
 
 // Parses "<name>+<8 lowercase hex>+base64(0x01 || 32-byte key)". InvalidArgument if malformed,
 // not Ed25519, or if the key ID does not match the name and key.
