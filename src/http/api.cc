@@ -137,6 +137,14 @@ void Api::Handle(Request request, Responder respond) const {
   if (options_.log_routes != nullptr && LogRoutes::Matches(seg)) {
     return respond(options_.log_routes->Handle(request, seg));
   }
+  if (options_.witness_routes != nullptr && WitnessRoutes::Matches(seg)) {
+    auto shared = std::make_shared<std::pair<Request, std::vector<std::string>>>(
+        std::move(request), std::move(*segments));
+    blocking_->Post([this, shared, respond = std::move(respond)] {
+      respond(options_.witness_routes->Handle(shared->first, shared->second));
+    });
+    return;
+  }
   if (IsRecordRead(request, seg)) {
     absl::StatusOr<const vault::Principal*> principal =
         options_.authenticator->Authenticate(request.GetHeader("Authorization"));

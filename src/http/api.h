@@ -1,6 +1,7 @@
 // Api: the node's HTTP routes, mapping requests onto the Vault and the transparency log. Every
-// /v1 route but /v1/log needs a bearer token; /healthz and the log's routes (/log/...,
-// /v1/log/...) are public, as a transparency log must be. Errors go through ErrorResponse (one
+// /v1 route but /v1/log needs a bearer token; /healthz, the log's routes (/log/...,
+// /v1/log/...) and a witness's (/add-checkpoint, /witness/..., see witness_routes.h) are
+// public, as a transparency log and a witness must be. Errors go through ErrorResponse (one
 // shape, one status mapping); every response to a decided request carries the index of its log
 // event in Domicile-Log-Index. The routes and their exact forms are in docs/api.md.
 //
@@ -18,6 +19,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "http/server.h"
+#include "http/witness_routes.h"
 #include "util/clock.h"
 #include "util/thread_pool.h"
 #include "vault/policy_admin.h"
@@ -33,6 +35,9 @@ struct ApiOptions {
   const Clock* clock = nullptr;
   vault::PolicyAdmin* policy_admin = nullptr;
   const LogRoutes* log_routes = nullptr;
+  // May be null: then the node is no witness and /add-checkpoint, /witness/... are not served.
+  // Witness requests run on the blocking pool (each cosignature is a synced write).
+  const WitnessRoutes* witness_routes = nullptr;
   // May be null: then /v1/grants is not served and a Domicile-Grant header is refused.
   access::Grants* grants = nullptr;
   // Threads that run writes, deletes, lists, registrations and policy updates, which wait for
