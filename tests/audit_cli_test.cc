@@ -6,12 +6,15 @@
 
 #include "audit/directory_log_source.h"
 #include "audit/test_log_writer.h"
+#include "crypto/ed25519.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "http/server.h"
 #include "nlohmann/json.hpp"
 #include "node_process.h"
+#include "tlog/cosignature.h"
+#include "tlog/note.h"
 #include "util/file.h"
 #include "util/temp_dir.h"
 
@@ -88,6 +91,50 @@ TEST_F(AuditCliTest, VerifiesADirectoryIncrementallyAndRefusesARollback) {
       {"audit", "verify", "--dir", log_.string(), "--key",
        "example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx"});
   EXPECT_EQ(inline_key.exit_code, 0) << inline_key.err;
+}
+
+TEST_F(AuditCliTest, WitnessesMustHaveCosignedTheCheckpoint) {
+  // The Tessera log's checkpoint of size 15, cosigned by w1 and by a witness nobody asks about.
+  const std::string note = Slurp(log_ / "checkpoint.15");
+  const std::string text = tlog::ParseNote(note)->text;
+  auto witness = [](std::string_view name, uint8_t seed) {
+    return *tlog::MakeCosignerVerifier(name, *crypto::Ed25519PublicFromSeed(Bytes(32, seed)));
+  };
+  const std::string w1 = tlog::FormatCosignerVerifier(witness("witness.example/w1", 1));
+  const std::string w2 = tlog::FormatCosignerVerifier(witness("witness.example/w2", 2));
+  Put(log_ / "checkpoint",
+      note + *tlog::MakeCosignatureWithSeed(text, "witness.example/w1", Bytes(32, 1), 1700000000) +
+          *tlog::MakeCosignatureWithSeed(text, "other.example/w9", Bytes(32, 9), 1700000000));
+  Put(dir_ / "w1.vkey", w1 + "\n");
+
+  CommandResult ok =
+      Verify({"--dir", log_.string(), "--witness", "@" + (dir_ / "w1.vkey").string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("cosigned by witness.example/w1 at 2023-11-14T22:13:20Z"));
+  CommandResult unasked = Verify({"--dir", log_.string()});  // cosignatures need no --witness
+  EXPECT_EQ(unasked.exit_code, 0) << unasked.err;
+
+  // A witness that did not cosign: refused, loudly, naming it.
+  CommandResult missing = Verify({"--dir", log_.string(), "--witness", w1, "--witness", w2});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("REFUSED"));
+  EXPECT_THAT(missing.err, HasSubstr("no cosignature by witness witness.example/w2+"));
+  EXPECT_EQ(missing.out, "");
+
+  // A cosignature by w1 of another checkpoint does not count.
+  const std::string other_text = tlog::ParseNote(Slurp(log_ / "checkpoint.14"))->text;
+  Put(log_ / "checkpoint",
+      note + *tlog::MakeCosignatureWithSeed(other_text, "witness.example/w1", Bytes(32, 1), 1));
+  CommandResult bad = Verify({"--dir", log_.string(), "--witness", w1});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("cosignature by witness witness.example/w1+"));
+  EXPECT_THAT(bad.err, HasSubstr("does not verify"));
+
+  // A log key is no witness key: a usage error.
+  CommandResult log_key =
+      Verify({"--dir", log_.string(), "--witness", "@" + (kTesseraLog / "VKEY").string()});
+  EXPECT_EQ(log_key.exit_code, 2);
+  EXPECT_THAT(log_key.err, HasSubstr("--witness"));
 }
 
 TEST_F(AuditCliTest, TamperingFailsWithTheReason) {

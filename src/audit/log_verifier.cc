@@ -1,5 +1,6 @@
 #include "audit/log_verifier.h"
 
+#include "absl/time/time.h"
 #include "audit/audit_state.h"
 #include "audit/compact_range.h"
 #include "audit/tile_checker.h"
@@ -56,10 +57,27 @@ std::string LocateFork(const std::filesystem::path& state_dir, uint64_t old_size
   return "";
 }
 
+// The cosignature of each witness on `note`, or the refusal naming the first one missing.
+absl::StatusOr<std::vector<WitnessCosignature>> CheckCosignatures(
+    LogSource& source, std::string_view note, std::span<const tlog::CosignerVerifier> witnesses) {
+  std::vector<WitnessCosignature> out;
+  for (const tlog::CosignerVerifier& witness : witnesses) {
+    absl::StatusOr<uint64_t> timestamp = tlog::VerifyCosignature(note, witness);
+    if (!timestamp.ok()) {
+      return absl::Status(timestamp.status().code(),
+                          fmt::format("checkpoint {} refused: {}", source.Describe("checkpoint"),
+                                      std::string(timestamp.status().message())));
+    }
+    out.push_back({witness.name, *timestamp});
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<VerifyResult> VerifyLog(LogSource& source, const tlog::NoteVerifier& key,
-                                       const std::filesystem::path& state_dir) {
+                                       const std::filesystem::path& state_dir,
+                                       std::span<const tlog::CosignerVerifier> witnesses) {
   std::optional<AuditState> state;
   if (!state_dir.empty()) {
     ASSIGN_OR_RETURN(state, LoadAuditState(state_dir, &key));
@@ -69,6 +87,7 @@ absl::StatusOr<VerifyResult> VerifyLog(LogSource& source, const tlog::NoteVerifi
   ASSIGN_OR_RETURN(tlog::Checkpoint cp, FetchCheckpoint(source, key, note));
   VerifyResult result;
   result.checkpoint = cp;
+  ASSIGN_OR_RETURN(result.cosignatures, CheckCosignatures(source, note, witnesses));
   const uint64_t old_size = state ? state->checkpoint.size : 0;
   if (state) {
     result.previous_size = old_size;
@@ -144,6 +163,12 @@ std::string FormatVerifySummary(const VerifyResult& result) {
     out += fmt::format("consistent with previous size {}", *result.previous_size);
   } else {
     out += "no previous state";
+  }
+  for (const WitnessCosignature& c : result.cosignatures) {
+    out += fmt::format("; cosigned by {} at {}", c.witness,
+                       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                                        absl::FromUnixSeconds(static_cast<int64_t>(c.timestamp)),
+                                        absl::UTCTimeZone()));
   }
   return out;
 }

@@ -1,8 +1,10 @@
 // `domicile audit ...`: the independent auditor. `verify` checks a log (a directory or a URL)
-// with nothing but its verifier key and keeps a verified state; `report` summarises the events
+// with nothing but its verifier key (and, with --witness, its witnesses' keys, whose
+// cosignatures it then requires) and keeps a verified state; `report` summarises the events
 // of the verified entries. docs/audit.md describes both and every refusal.
 #include <iostream>
 #include <memory>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "audit/directory_log_source.h"
@@ -10,6 +12,7 @@
 #include "audit/http_log_source.h"
 #include "audit/log_verifier.h"
 #include "cli/commands.h"
+#include "tlog/cosignature.h"
 #include "util/file.h"
 
 namespace domicile::cli {
@@ -20,10 +23,11 @@ constexpr const char* kDefaultStateDir = "domicile-audit";
 
 struct VerifyArgs {
   std::string url, dir, key, state, ca;
+  std::vector<std::string> witnesses;
 };
 
 // The vkey string, or the contents of FILE for "@FILE", trimmed.
-absl::StatusOr<tlog::NoteVerifier> ReadKey(const std::string& arg) {
+absl::StatusOr<std::string> ReadKeyText(const std::string& arg) {
   std::string text = arg;
   if (!arg.empty() && arg[0] == '@') {
     absl::StatusOr<std::string> file = ReadFileToString(arg.substr(1));
@@ -32,8 +36,19 @@ absl::StatusOr<tlog::NoteVerifier> ReadKey(const std::string& arg) {
   }
   const size_t begin = text.find_first_not_of(" \t\r\n");
   const size_t end = text.find_last_not_of(" \t\r\n");
-  text = begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
-  return tlog::ParseNoteVerifier(text);
+  return begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+}
+
+absl::StatusOr<tlog::NoteVerifier> ReadKey(const std::string& arg) {
+  absl::StatusOr<std::string> text = ReadKeyText(arg);
+  if (!text.ok()) return text.status();
+  return tlog::ParseNoteVerifier(*text);
+}
+
+absl::StatusOr<tlog::CosignerVerifier> ReadWitnessKey(const std::string& arg) {
+  absl::StatusOr<std::string> text = ReadKeyText(arg);
+  if (!text.ok()) return text.status();
+  return tlog::ParseCosignerVerifier(*text);
 }
 
 int Verify(const VerifyArgs& a) {
@@ -45,6 +60,16 @@ int Verify(const VerifyArgs& a) {
   if (!key.ok()) {
     std::cerr << "domicile audit verify: --key: " << key.status().message() << "\n";
     return 2;
+  }
+  std::vector<tlog::CosignerVerifier> witnesses;
+  for (const std::string& arg : a.witnesses) {
+    absl::StatusOr<tlog::CosignerVerifier> witness = ReadWitnessKey(arg);
+    if (!witness.ok()) {
+      std::cerr << "domicile audit verify: --witness " << arg << ": " << witness.status().message()
+                << "\n";
+      return 2;
+    }
+    witnesses.push_back(*std::move(witness));
   }
   std::unique_ptr<audit::LogSource> source;
   if (!a.dir.empty()) {
@@ -59,7 +84,7 @@ int Verify(const VerifyArgs& a) {
     }
     source = std::move(*http);
   }
-  absl::StatusOr<audit::VerifyResult> result = audit::VerifyLog(*source, *key, a.state);
+  absl::StatusOr<audit::VerifyResult> result = audit::VerifyLog(*source, *key, a.state, witnesses);
   if (!result.ok()) {
     std::cerr << "domicile audit verify: REFUSED: " << result.status().message() << "\n";
     return 1;
@@ -113,6 +138,9 @@ void AddAuditCommands(CLI::App& app, int& exit_code) {
                        "State directory: verify only what is new since the last run, prove "
                        "consistency with it, and keep a verified mirror of the entries");
     verify->add_option("--ca", a->ca, "CA certificate to verify an https log");
+    verify->add_option("--witness", a->witnesses,
+                       "Require a valid cosignature on the checkpoint by this witness: its "
+                       "cosigner key (name+hexid+base64, type 0x04), or @FILE; repeatable");
     verify->callback([a, &exit_code] { exit_code = Verify(*a); });
   }
   {
