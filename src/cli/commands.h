@@ -22,5 +22,6 @@ void AddPolicyCommands(CLI::App& app, int& exit_code);
 void AddAuditCommands(CLI::App& app, int& exit_code);
 void AddLogCommands(CLI::App& app, int& exit_code);
 void AddGrantCommands(CLI::App& app, int& exit_code);
+void AddCustodianCommand(CLI::App& app, int& exit_code);
 
 }  // namespace domicile::cli

@@ -7,6 +7,8 @@
 
 #include "crypto/sha256.h"
 #include "fmt/format.h"
+#include "http/client.h"
+#include "tlog/cosignature.h"
 #include "tlog/note.h"
 #include "toml++/toml.h"
 #include "util/encoding.h"
@@ -210,6 +212,60 @@ void ParseGrants(Checker& c, const toml::table& root, Config& config) {
              "1m and 168h", config.grants.max_ttl);
   DurationIn(c, *t, "break_glass_max_ttl", "[grants]", std::chrono::minutes(1),
              std::chrono::hours(1), "1m and 1h", config.grants.break_glass_max_ttl);
+}
+
+bool IsEnvironmentName(std::string_view name);
+
+void ParseCustodian(Checker& c, const toml::table& root, Config& config, ConfigKind kind) {
+  const toml::node* node = root.get("custodian");
+  if (node == nullptr) {
+    if (kind == ConfigKind::kCustodian) {
+      c.Problem(nullptr, "no [custodian]: node_tokens_sha256 must name the nodes it answers");
+    }
+    return;
+  }
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return c.Problem(node, "[custodian] must be a table");
+  constexpr std::string_view kWhere = "[custodian]";
+  CustodianConfig& cc = config.custodian;
+  if (kind == ConfigKind::kNode) {
+    c.OnlyKeys(*t, kWhere, {"url", "token_env", "ca", "witness_key"});
+    if (c.String(*t, "witness_key", cc.witness_key, false, kWhere)) {
+      c.Check(t->get("witness_key"), tlog::ParseCosignerVerifier(cc.witness_key).status());
+    }
+    if (c.String(*t, "url", cc.url, false, kWhere)) {
+      c.Check(t->get("url"), http::ParseBaseUrl(cc.url).status());
+      if (c.String(*t, "token_env", cc.token_env, true, kWhere) &&
+          !IsEnvironmentName(cc.token_env)) {
+        c.Problem(t->get("token_env"), "'token_env' must name an environment variable");
+      }
+    }
+    c.String(*t, "ca", cc.ca, false, kWhere);
+    return;
+  }
+  c.OnlyKeys(*t, kWhere, {"node_tokens_sha256", "witness_for"});
+  std::vector<std::string> hashes;
+  if (c.StringArray(*t, "node_tokens_sha256", hashes, kWhere)) {
+    if (hashes.empty()) c.Problem(t->get("node_tokens_sha256"), "name at least one node token");
+    for (const std::string& h : hashes) {
+      std::optional<Bytes> raw = HexDecode(h);
+      if (!raw.has_value() || raw->size() != 32) {
+        c.Problem(t->get("node_tokens_sha256"),
+                  "each node token must be given as 64 hex digits: its SHA-256, never the token");
+        continue;
+      }
+      std::array<uint8_t, 32> hash;
+      std::copy(raw->begin(), raw->end(), hash.begin());
+      cc.node_tokens.push_back(hash);
+    }
+  } else if (t->get("node_tokens_sha256") == nullptr) {
+    c.Problem(node, "[custodian] needs node_tokens_sha256: the nodes it answers");
+  }
+  if (c.StringArray(*t, "witness_for", cc.witness_for, kWhere)) {
+    for (const std::string& v : cc.witness_for) {
+      c.Check(t->get("witness_for"), tlog::ParseNoteVerifier(v).status());
+    }
+  }
 }
 
 // An environment variable's name as POSIX shells take it: [A-Za-z_][A-Za-z0-9_]*.
@@ -476,7 +532,7 @@ void ParseResidency(Checker& c, const toml::table& root, Config& config) {
   }
 }
 
-void ParsePrincipals(Checker& c, const toml::table& root, Config& config) {
+void ParsePrincipals(Checker& c, const toml::table& root, Config& config, ConfigKind kind) {
   const toml::node* node = root.get("principals");
   if (node == nullptr) return c.Problem(nullptr, "no [[principals]]: nobody could authenticate");
   const toml::array* principals = node->as_array();
@@ -519,7 +575,7 @@ void ParsePrincipals(Checker& c, const toml::table& root, Config& config) {
     c.StringArray(*t, "roles", pr.roles, kWhere);
     c.String(*t, "team", pr.team, false, kWhere);
     std::string hash;
-    if (c.String(*t, "token_sha256", hash, true, kWhere)) {
+    if (c.String(*t, "token_sha256", hash, kind == ConfigKind::kNode, kWhere)) {
       std::optional<Bytes> raw = HexDecode(hash);
       if (!raw.has_value() || raw->size() != 32) {
         c.Problem(t->get("token_sha256"),
@@ -578,7 +634,7 @@ absl::Status SplitHostPort(std::string_view listen, std::string& host, uint16_t&
   return absl::OkStatus();
 }
 
-ParsedConfig ParseConfig(std::string_view text, std::string_view file) {
+ParsedConfig ParseConfig(std::string_view text, std::string_view file, ConfigKind kind) {
   const std::filesystem::path base = std::filesystem::path(file).parent_path();
   ParsedConfig out;
   Checker c(file);
@@ -591,9 +647,14 @@ ParsedConfig ParseConfig(std::string_view text, std::string_view file) {
                             std::string(err.description())});
     return out;
   }
-  c.OnlyKeys(root, "the configuration",
-             {"node", "keys", "limits", "tls", "sites", "residency", "principals", "policy",
-              "jurisdictions", "network", "log", "grants"});
+  if (kind == ConfigKind::kNode) {
+    c.OnlyKeys(root, "the configuration",
+               {"node", "keys", "limits", "tls", "sites", "residency", "principals", "policy",
+                "jurisdictions", "network", "log", "grants", "custodian"});
+  } else {
+    c.OnlyKeys(root, "the custodian's configuration",
+               {"node", "keys", "limits", "tls", "principals", "log", "grants", "custodian"});
+  }
   out.config.source_sha256 = HexEncode(crypto::Sha256(AsBytes(text)));
   ParseNode(c, root, out.config);
   ParseLog(c, root, out.config);
@@ -601,23 +662,26 @@ ParsedConfig ParseConfig(std::string_view text, std::string_view file) {
   ParseKeys(c, root, out.config);
   ParseLimits(c, root, out.config);
   ParseTls(c, root, out.config);
-  ParseSites(c, root, out.config);
-  ParseResidency(c, root, out.config);
-  ParsePrincipals(c, root, out.config);
-  ParsePolicy(c, root, base, out.config);
-  ParseJurisdictions(c, root, out.config);
-  ParseNetwork(c, root, out.config);
+  ParseCustodian(c, root, out.config, kind);
+  ParsePrincipals(c, root, out.config, kind);
+  if (kind == ConfigKind::kNode) {
+    ParseSites(c, root, out.config);
+    ParseResidency(c, root, out.config);
+    ParsePolicy(c, root, base, out.config);
+    ParseJurisdictions(c, root, out.config);
+    ParseNetwork(c, root, out.config);
+  }
   out.problems = c.TakeProblems();
   return out;
 }
 
-absl::StatusOr<Config> LoadConfig(const std::filesystem::path& path) {
+absl::StatusOr<Config> LoadConfig(const std::filesystem::path& path, ConfigKind kind) {
   absl::StatusOr<std::string> text = ReadFileToString(path);
   if (!text.ok()) {
     return absl::InvalidArgumentError(
         fmt::format("cannot read configuration: {}", std::string(text.status().message())));
   }
-  ParsedConfig parsed = ParseConfig(*text, path.string());
+  ParsedConfig parsed = ParseConfig(*text, path.string(), kind);
   if (!parsed.problems.empty()) {
     std::string all;
     for (const ConfigProblem& p : parsed.problems) {

@@ -55,6 +55,24 @@ struct Pkcs11Config {
   std::string pin_env;           // the environment variable holding the user PIN (never the PIN)
 };
 
+// The key custodian ([custodian]; docs/access.md).
+struct CustodianConfig {
+  // A node's side: the URL of a custodian run as its own service (empty: in process), the
+  // environment variable holding the node's token for it, and the CA of its certificate.
+  std::string url;
+  std::string token_env;
+  std::string ca;
+  std::string witness_key;  // its cosigner verifier key: it then cosigns the node's checkpoints
+  // The custodian's side (domicile custodian --config): SHA-256 of each node token it answers,
+  // and the verifier keys of the logs it cosigns as a witness.
+  std::vector<std::array<uint8_t, 32>> node_tokens;
+  std::vector<std::string> witness_for;
+};
+
+// What a configuration file configures: a node (domicile serve), or a key custodian (domicile
+// custodian: no sites, policy or network; principals without tokens are its directory).
+enum class ConfigKind { kNode, kCustodian };
+
 struct Config {
   std::string name = "node";              // the node's name in log events
   std::string listen = "127.0.0.1:8080";  // HOST:PORT
@@ -85,6 +103,7 @@ struct Config {
   vault::NetworkMap network;
   LogConfig log;
   GrantsConfig grants;
+  CustodianConfig custodian;
   // Hex SHA-256 of the configuration file's bytes (set by ParseConfig); logged at start.
   std::string source_sha256;
 
@@ -107,10 +126,12 @@ struct ParsedConfig {
   Config config;
   std::vector<ConfigProblem> problems;
 };
-ParsedConfig ParseConfig(std::string_view text, std::string_view file);
+ParsedConfig ParseConfig(std::string_view text, std::string_view file,
+                         ConfigKind kind = ConfigKind::kNode);
 
 // Reads and parses `path`. InvalidArgument listing every problem, one per line.
-absl::StatusOr<Config> LoadConfig(const std::filesystem::path& path);
+absl::StatusOr<Config> LoadConfig(const std::filesystem::path& path,
+                                  ConfigKind kind = ConfigKind::kNode);
 
 // Splits "HOST:PORT" ("[::1]:8080" for IPv6). InvalidArgument if malformed.
 absl::Status SplitHostPort(std::string_view listen, std::string& host, uint16_t& port);

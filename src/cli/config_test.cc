@@ -337,3 +337,66 @@ TEST(Config, Durations) {
 
 }  // namespace
 }  // namespace domicile::cli
+
+namespace domicile::cli {
+namespace {
+
+TEST(Config, ANodeCanNameARemoteCustodian) {
+  ParsedConfig ok = ParseConfig(Minimal(R"(
+[custodian]
+url = "http://127.0.0.1:8701"
+token_env = "CUSTODIAN_TOKEN"
+)"),
+                                "t.toml");
+  ASSERT_TRUE(ok.problems.empty()) << ok.problems[0].ToString();
+  EXPECT_EQ(ok.config.custodian.url, "http://127.0.0.1:8701");
+  EXPECT_EQ(ok.config.custodian.token_env, "CUSTODIAN_TOKEN");
+
+  EXPECT_THAT(Problems(Minimal("[custodian]\nurl = \"ftp://x\"\ntoken_env = \"T\"\n")),
+              ::testing::Contains(::testing::HasSubstr("http")));
+  EXPECT_THAT(Problems(Minimal("[custodian]\nurl = \"http://x:1\"\n")),
+              ::testing::Contains(::testing::HasSubstr("token_env")));
+  EXPECT_THAT(Problems(Minimal("[custodian]\nurl = \"http://x:1\"\ntoken_env = \"T\"\n"
+                               "witness_key = \"nope\"\n")),
+              ::testing::Contains(::testing::HasSubstr("malformed verifier key")));
+  // A node does not take the custodian's own keys.
+  EXPECT_THAT(Problems(Minimal("[custodian]\nnode_tokens_sha256 = []\n")),
+              ::testing::Contains(::testing::HasSubstr("node_tokens_sha256")));
+}
+
+TEST(Config, ACustodianNeedsItsNodesAndNoSites) {
+  const std::string custodian = std::string(R"([node]
+name = "custodian-us"
+
+[[principals]]
+id = "alice"
+type = "User"
+entity = "usds"
+location = "US"
+
+[custodian]
+node_tokens_sha256 = [")") + kHash +
+                                "\"]\n";
+  ParsedConfig ok = ParseConfig(custodian, "c.toml", ConfigKind::kCustodian);
+  ASSERT_TRUE(ok.problems.empty()) << ok.problems[0].ToString();
+  ASSERT_EQ(ok.config.custodian.node_tokens.size(), 1u);
+  EXPECT_EQ(ok.config.principals.size(), 1u);  // no token needed in its directory
+
+  ParsedConfig no_nodes = ParseConfig(
+      "[node]\nname = \"c\"\n[[principals]]\nid = \"a\"\ntype = \"User\"\n"
+      "entity = \"e\"\nlocation = \"US\"\n",
+      "c.toml", ConfigKind::kCustodian);
+  ASSERT_FALSE(no_nodes.problems.empty());
+  EXPECT_THAT(no_nodes.problems[0].message, ::testing::HasSubstr("[custodian]"));
+  ParsedConfig sites = ParseConfig(custodian + Minimal(), "c.toml", ConfigKind::kCustodian);
+  EXPECT_FALSE(sites.problems.empty());  // sites and residency are not the custodian's business
+  ParsedConfig bad_hash = ParseConfig(
+      "[custodian]\nnode_tokens_sha256 = [\"abc\"]\n[[principals]]\nid = \"a\"\n"
+      "type = \"User\"\nentity = \"e\"\nlocation = \"US\"\n",
+      "c.toml", ConfigKind::kCustodian);
+  ASSERT_FALSE(bad_hash.problems.empty());
+  EXPECT_THAT(bad_hash.problems[0].message, ::testing::HasSubstr("64 hex digits"));
+}
+
+}  // namespace
+}  // namespace domicile::cli

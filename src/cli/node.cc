@@ -6,22 +6,28 @@
 #include <thread>
 
 #include "access/grants.h"
+#include "cli/key_setup.h"
 #include "cli/policies.h"
 #include "crypto/random.h"
 #include "crypto/sha256.h"
 #include "custodian/custodian.h"
+#include "custodian/remote_custodian.h"
 #include "fmt/format.h"
 #include "http/api.h"
 #include "http/authenticator.h"
 #include "http/log_routes.h"
 #include "http/server.h"
+#include "http/witness_client.h"
 #include "keys/file_keyring.h"
 #include "keys/master_key.h"
 #include "keys/pkcs11_key_provider.h"
 #include "spdlog/spdlog.h"
 #include "store/rocksdb_store.h"
+#include "tlog/checkpoint_witness.h"
 #include "tlog/log.h"
 #include "tlog/note.h"
+#include "tlog/witness.h"
+#include "tlog/witness_session.h"
 #include "util/encoding.h"
 #include "util/status_macros.h"
 #include "util/version.h"
@@ -30,85 +36,6 @@
 #include "vault/vault.h"
 
 namespace domicile::cli {
-namespace {
-
-// The vault's event log, backed by the transparency log.
-class TlogEventLog final : public vault::EventLog {
- public:
-  explicit TlogEventLog(tlog::Log* log) : log_(log) {}
-  void Append(std::string event, Done done) override {
-    log_->Append(Bytes(event.begin(), event.end()), std::move(done));
-  }
-
- private:
-  tlog::Log* log_;
-};
-
-// The name of the log's signing key in the key provider.
-std::string LogKeyId(const Config& config) { return "log/" + config.LogOrigin(); }
-
-// Opens the PKCS#11 token the configuration names, logging in with the PIN from the
-// environment variable it names.
-absl::StatusOr<std::unique_ptr<keys::KeyProvider>> OpenPkcs11(const Pkcs11Config& config) {
-  const char* pin = std::getenv(config.pin_env.c_str());
-  if (pin == nullptr || *pin == '\0') {
-    return absl::FailedPreconditionError(
-        fmt::format("[keys] pin_env: environment variable {} (the PKCS#11 user PIN) is not set",
-                    config.pin_env));
-  }
-  keys::Pkcs11Options options;
-  options.module = config.module;
-  options.token_label = config.token_label;
-  options.user_pin = crypto::SecretBytes(AsBytes(pin));
-  absl::StatusOr<std::unique_ptr<keys::Pkcs11KeyProvider>> provider =
-      keys::Pkcs11KeyProvider::Open(std::move(options));
-  if (!provider.ok()) {
-    return absl::Status(provider.status().code(),
-                        fmt::format("key provider: {}", std::string(provider.status().message())));
-  }
-  return std::unique_ptr<keys::KeyProvider>(std::move(*provider));
-}
-
-// Opens the key provider the configuration names: the one place a backend is chosen.
-absl::StatusOr<std::unique_ptr<keys::KeyProvider>> OpenKeyring(const Config& config) {
-  if (config.key_provider == "pkcs11") return OpenPkcs11(config.pkcs11);
-  std::filesystem::path master_file =
-      config.master_key_file.empty() ? config.data_dir / "master.key" : config.master_key_file;
-  std::filesystem::path keyring_file =
-      config.keyring_file.empty() ? config.data_dir / "keyring" : config.keyring_file;
-  absl::StatusOr<crypto::SecretBytes> master = config.create_master_key
-                                                   ? keys::LoadOrCreateMasterKey(master_file)
-                                                   : keys::LoadMasterKey(master_file);
-  if (!master.ok()) {
-    return absl::Status(master.status().code(),
-                        fmt::format("master key: {}", std::string(master.status().message())));
-  }
-  ASSIGN_OR_RETURN(std::unique_ptr<keys::FileKeyring> keyring,
-                   keys::FileKeyring::Open(keyring_file, std::move(*master)));
-  return std::unique_ptr<keys::KeyProvider>(std::move(keyring));
-}
-
-// Creates the log's signing key if missing; returns its verifier and whether it was created.
-absl::StatusOr<tlog::NoteVerifier> EnsureLogKey(const Config& config, keys::KeyProvider& keys,
-                                                bool* created) {
-  const std::string id = LogKeyId(config);
-  absl::StatusOr<Bytes> pub = keys.SigningPublicKey(id);
-  if (created != nullptr) *created = false;
-  if (absl::IsNotFound(pub.status())) {
-    RETURN_IF_ERROR(keys.CreateSigningKey(id));
-    if (created != nullptr) *created = true;
-    pub = keys.SigningPublicKey(id);
-  }
-  RETURN_IF_ERROR(pub.status());
-  tlog::NoteVerifier verifier;
-  verifier.name = config.LogOrigin();
-  verifier.key_id = tlog::NoteKeyId(verifier.name, *pub);
-  std::copy(pub->begin(), pub->end(), verifier.public_key.begin());
-  return verifier;
-}
-
-}  // namespace
-
 absl::StatusOr<std::string> LogVerifierKey(const Config& config) {
   ASSIGN_OR_RETURN(std::unique_ptr<keys::KeyProvider> keyring, OpenKeyring(config));
   ASSIGN_OR_RETURN(tlog::NoteVerifier verifier, EnsureLogKey(config, *keyring, nullptr));
@@ -137,6 +64,24 @@ absl::StatusOr<std::unique_ptr<access::Grants>> OpenGrants(const Config& config,
 absl::StatusOr<std::unique_ptr<vault::KeyCustodian>> OpenCustodian(
     const Config& config, std::unique_ptr<keys::KeyProvider> keyring, vault::EventLog* log,
     const Clock* clock) {
+  if (!config.custodian.url.empty()) {
+    const char* token = std::getenv(config.custodian.token_env.c_str());
+    if (token == nullptr || *token == '\0') {
+      return absl::FailedPreconditionError(
+          fmt::format("[custodian] token_env: environment variable {} (the node's token for the "
+                      "key custodian) is not set",
+                      config.custodian.token_env));
+    }
+    custodian::RemoteCustodianOptions remote;
+    remote.url = config.custodian.url;
+    remote.token = token;
+    remote.client.ca_file = config.custodian.ca;
+    remote.client.timeout = std::chrono::seconds(5);
+    ASSIGN_OR_RETURN(std::unique_ptr<custodian::RemoteCustodian> c,
+                     custodian::RemoteCustodian::Create(std::move(remote)));
+    spdlog::info("key custodian at {}", config.custodian.url);
+    return std::unique_ptr<vault::KeyCustodian>(std::move(c));
+  }
   custodian::CustodianOptions options;
   options.quorum = config.grants.quorum;
   options.log = log;
@@ -158,6 +103,14 @@ absl::StatusOr<std::unique_ptr<vault::KeyCustodian>> OpenCustodian(
 struct Node::Parts {
   RealClock clock;
   std::unique_ptr<keys::KeyProvider> log_keys;  // signs checkpoints; outlives the log
+  // The custodian's witness: in process (its state in its own store) or over HTTP.
+  std::unique_ptr<store::KvStore> witness_store;
+  std::unique_ptr<tlog::Witness> witness;
+  std::unique_ptr<tlog::CheckpointWitness> checkpoint_witness;
+  std::string witness_key;  // its cosigner verifier key, if any
+  // The log, for the witness's consistency proofs; set once it is open.
+  std::shared_ptr<std::atomic<const tlog::Log*>> log_for_proofs =
+      std::make_shared<std::atomic<const tlog::Log*>>(nullptr);
   std::unique_ptr<tlog::Log> log;
   std::unique_ptr<TlogEventLog> event_log;
   std::unique_ptr<vault::Vault> vault;
@@ -171,6 +124,37 @@ struct Node::Parts {
   std::string verifier_key;
   bool stopped = false;
 };
+
+// The witness that cosigns the log's checkpoints: the remote custodian's when the configuration
+// names its key, else one in process whose key lives in the node's key provider.
+absl::Status SetUpWitness(const Config& config, const tlog::NoteVerifier& log_key,
+                          Node::Parts& parts) {
+  if (!config.custodian.url.empty()) {
+    if (config.custodian.witness_key.empty()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(tlog::CosignerVerifier key,
+                     tlog::ParseCosignerVerifier(config.custodian.witness_key));
+    http::ClientOptions options;
+    options.ca_file = config.custodian.ca;
+    options.timeout = std::chrono::seconds(5);
+    ASSIGN_OR_RETURN(parts.checkpoint_witness,
+                     http::WitnessClient::Create(config.custodian.url, key, options));
+    parts.witness_key = config.custodian.witness_key;
+    return absl::OkStatus();
+  }
+  const std::string name = config.LogOrigin() + "/custodian";
+  const std::string key_id = "witness/" + name;
+  ASSIGN_OR_RETURN(Bytes pub, EnsureSigningKey(*parts.log_keys, key_id, nullptr));
+  ASSIGN_OR_RETURN(parts.witness_store, store::OpenRocksDbStore(config.data_dir / "witness"));
+  keys::KeyProvider* keys = parts.log_keys.get();
+  ASSIGN_OR_RETURN(
+      parts.witness,
+      tlog::Witness::Create(
+          name, pub, [keys, key_id](ByteView message) { return keys->Sign(key_id, message); },
+          {log_key}, parts.witness_store.get(), &parts.clock));
+  parts.checkpoint_witness = tlog::MakeLocalWitness(parts.witness.get());
+  parts.witness_key = tlog::FormatCosignerVerifier(parts.witness->verifier());
+  return absl::OkStatus();
+}
 
 bool IsLoopback(std::string_view host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
@@ -208,6 +192,8 @@ std::string Node::url() const {
 }
 
 std::string Node::log_verifier_key() const { return parts_->verifier_key; }
+
+std::string Node::witness_key() const { return parts_->witness_key; }
 
 void Node::Stop() {
   if (!parts_ || parts_->stopped) return;
@@ -285,6 +271,20 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
       return key_provider->Sign(log_key_id, message);
     });
   };
+  // The custodian cosigns every checkpoint as a witness (C2SP tlog-witness), after checking it
+  // is consistent with the last one it cosigned.
+  RETURN_IF_ERROR(SetUpWitness(config, verifier, *parts));
+  if (parts->checkpoint_witness != nullptr) {
+    std::shared_ptr<std::atomic<const tlog::Log*>> log_ptr = parts->log_for_proofs;
+    tlog::ConsistencyProofFn proofs =
+        [log_ptr](uint64_t old_size, uint64_t new_size) -> absl::StatusOr<std::vector<tlog::Hash>> {
+      const tlog::Log* log = log_ptr->load();
+      if (log == nullptr) return absl::UnavailableError("the log is not open yet");
+      return log->ConsistencyProof(old_size, new_size);
+    };
+    signer = tlog::WithWitnesses(std::move(signer), {parts->checkpoint_witness.get()},
+                                 std::move(proofs));
+  }
   absl::StatusOr<std::unique_ptr<tlog::Log>> log =
       tlog::Log::Open(std::move(log_store), log_options, std::move(signer), &parts->clock);
   if (!log.ok()) {
@@ -292,9 +292,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
                         fmt::format("log: {}", std::string(log.status().message())));
   }
   parts->log = std::move(*log);
+  parts->log_for_proofs->store(parts->log.get());
   parts->event_log = std::make_unique<TlogEventLog>(parts->log.get());
   spdlog::info("log {} at size {}; verifier key {}", log_options.origin, parts->log->DurableSize(),
                parts->verifier_key);
+  if (!parts->witness_key.empty()) spdlog::info("witness (custodian) key {}", parts->witness_key);
 
   std::vector<std::unique_ptr<vault::SiteStore>> sites;
   for (const SiteConfig& s : config.sites) {

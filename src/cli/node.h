@@ -29,12 +29,16 @@ class Node {
   std::string url() const;
   // The C2SP verifier key of the log's checkpoints.
   std::string log_verifier_key() const;
+  // The cosigner verifier key of the custodian's witness (empty when none cosigns).
+  std::string witness_key() const;
   // Stops serving gracefully, logs the stop, publishes a last checkpoint and closes the stores.
   // Idempotent.
   void Stop();
 
- private:
+  // Everything a node holds (node.cc).
   struct Parts;
+
+ private:
   explicit Node(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };

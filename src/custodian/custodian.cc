@@ -7,7 +7,9 @@
 
 #include "access/approval.h"
 #include "access/grant.h"
+#include "crypto/sha256.h"
 #include "fmt/format.h"
+#include "util/bytes.h"
 #include "util/errors.h"
 #include "util/status_macros.h"
 #include "vault/grant_facts.h"
@@ -178,8 +180,7 @@ absl::Status Custodian::CheckGrant(const vault::Justification& why,
                                     approver->second.location, jurisdiction));
     } else if (std::find(counted.begin(), counted.end(), a.approver) != counted.end()) {
       refused.push_back(fmt::format("'{}' approved twice", a.approver));
-    } else if (absl::Status v =
-                   access::VerifyApproval(a.signed_note, statement, approver->second.key);
+    } else if (absl::Status v = VerifyApproval(approver->second, a.signed_note, statement);
                !v.ok()) {
       refused.push_back(fmt::format("the signature of '{}' does not verify over this grant ({})",
                                     a.approver, std::string(v.message())));
@@ -194,6 +195,30 @@ absl::Status Custodian::CheckGrant(const vault::Justification& why,
     return CustodianRefusedError(fmt::format("grant {} has {} valid approval(s) of the {} needed{}",
                                              g->id, counted.size(), needed, detail));
   }
+  return absl::OkStatus();
+}
+
+absl::Status Custodian::VerifyApproval(const Approver& approver, std::string_view note,
+                                       const access::Grant& statement) const {
+  constexpr size_t kMaxVerified = 100000;
+  crypto::Sha256Hasher h;
+  const std::string text = access::ApprovalStatement(statement);
+  for (std::string_view part : {std::string_view(approver.id), std::string_view(text), note}) {
+    const uint64_t n = part.size();
+    h.Update(ByteView(reinterpret_cast<const uint8_t*>(&n), sizeof n));
+    h.Update(AsBytes(part));
+  }
+  h.Update(ByteView(approver.key.public_key.data(), approver.key.public_key.size()));
+  const crypto::Sha256Digest digest = h.Finish();
+  std::string fingerprint(digest.begin(), digest.end());
+  {
+    std::lock_guard lock(verified_mu_);
+    if (verified_.contains(fingerprint)) return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(access::VerifyApproval(note, statement, approver.key));
+  std::lock_guard lock(verified_mu_);
+  if (verified_.size() >= kMaxVerified) verified_.clear();
+  verified_.insert(std::move(fingerprint));
   return absl::OkStatus();
 }
 

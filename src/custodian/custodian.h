@@ -30,8 +30,10 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "absl/status/statusor.h"
+#include "access/grant.h"
 #include "keys/key_provider.h"
 #include "store/kv_store.h"
 #include "tlog/note.h"
@@ -90,6 +92,10 @@ class Custodian final : public vault::KeyCustodian {
   // Rule 5: the grant and its approvals.
   absl::Status CheckGrant(const vault::Justification& why, std::string_view jurisdiction) const;
   bool Revoked(std::string_view id) const;
+  // Whether `note` is a valid signature by `approver` over `statement`, remembering the
+  // signatures it verified (a grant is read many times; its approvals never change).
+  absl::Status VerifyApproval(const Approver& approver, std::string_view note,
+                              const access::Grant& statement) const;
 
   const std::unique_ptr<keys::KeyProvider> keys_;
   const std::unique_ptr<store::KvStore> state_;
@@ -97,6 +103,10 @@ class Custodian final : public vault::KeyCustodian {
   const CustodianOptions options_;
   mutable std::mutex mu_;
   std::set<std::string, std::less<>> revoked_;  // guarded by mu_
+  mutable std::mutex verified_mu_;
+  // SHA-256 of (approver key, statement, note) of each signature verified; guarded by
+  // verified_mu_, emptied when it reaches kMaxVerified.
+  mutable std::unordered_set<std::string> verified_;
 };
 
 // The event recording a custodian decision (docs/events.md, kind "custodian"). `operation` is

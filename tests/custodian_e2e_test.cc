@@ -1,0 +1,227 @@
+// The key custodian as its own process, with its keys on a SoftHSM2 token: a node that holds no
+// KEK at all asks it for every data key over HTTP; the custodian releases them under its own
+// rules, logs every decision in its own log, cosigns the node's checkpoints as a witness, and
+// when it is down the node's reads and first writes fail closed with 503.
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "crypto/sha256.h"
+#include "e2e_fixture.h"
+#include "fmt/format.h"
+#include "keys/softhsm_token.h"
+#include "util/encoding.h"
+
+namespace domicile::testing {
+namespace {
+
+constexpr char kNodeToken[] = "us-node-token-for-the-custodian";
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// "key: value" from a command's output.
+std::string Field(const std::string& out, const std::string& name) {
+  size_t at = out.find(name + ": ");
+  if (at == std::string::npos) return "";
+  size_t end = out.find('\n', at);
+  return out.substr(at + name.size() + 2, end - at - name.size() - 2);
+}
+
+class CustodianProcessTest : public NodeTest {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<keys::SoftHsmToken> token = keys::OpenSoftHsmToken(dir_ / "hsm", "custodian");
+    if (absl::IsUnavailable(token.status())) GTEST_SKIP() << token.status();
+    ASSERT_TRUE(token.ok()) << token.status();
+    custodian_env_ = {{"SOFTHSM2_CONF", (dir_ / "hsm" / "softhsm2.conf").string()},
+                      {"CUSTODIAN_PIN", token->user_pin}};
+
+    // The node's log key, made before the node first starts, so the custodian can trust it.
+    const std::string text = ExampleConfigText();
+    WriteFile(dir_ / "node-plain.toml", text);
+    std::filesystem::create_directories(dir_ / "data");
+    CommandResult log_key =
+        RunCommand({"log", "key", "--config", (dir_ / "node-plain.toml").string(), "--data",
+                    (dir_ / "data").string()});
+    ASSERT_EQ(log_key.exit_code, 0) << log_key.err;
+    node_log_key_ = Trim(log_key.out);
+
+    // The custodian: the example's principals are its directory and approvers.
+    const std::string principals = text.substr(text.find("[[principals]]"));
+    const std::string token_hash = HexEncode(crypto::Sha256(AsBytes(kNodeToken)));
+    custodian_config_ = (dir_ / "custodian.toml").string();
+    WriteFile(custodian_config_, fmt::format(R"([node]
+name = "custodian-us"
+listen = "127.0.0.1:0"
+data_dir = "{}"
+
+[keys]
+provider = "pkcs11"
+module = "{}"
+token_label = "custodian"
+pin_env = "CUSTODIAN_PIN"
+
+[grants]
+quorum = 2
+
+[custodian]
+node_tokens_sha256 = ["{}"]
+witness_for = ["{}"]
+
+{})",
+                                             (dir_ / "custodian").string(), keys::kSoftHsmModule,
+                                             token_hash, node_log_key_, principals));
+    CommandResult keys = RunCommand({"custodian", "--config", custodian_config_, "--print-keys"},
+                                    "", custodian_env_);
+    ASSERT_EQ(keys.exit_code, 0) << keys.err;
+    witness_key_ = Field(keys.out, "witness key");
+    custodian_log_key_ = Field(keys.out, "log key");
+    ASSERT_FALSE(witness_key_.empty()) << keys.out;
+    ASSERT_NO_FATAL_FAILURE(StartCustodian());
+
+    config_ = (dir_ / "node.toml").string();
+    WriteFile(config_, text + fmt::format(R"(
+[custodian]
+url = "{}"
+token_env = "NODE_CUSTODIAN_TOKEN"
+witness_key = "{}"
+)",
+                                          custodian_->url(), witness_key_));
+    ASSERT_NO_FATAL_FAILURE(StartNodeWithToken(kNodeToken));
+  }
+
+  void StartCustodian() {
+    auto c = NodeProcess::Start({"custodian", "--config", custodian_config_}, custodian_env_);
+    ASSERT_TRUE(c.ok()) << c.status();
+    custodian_ = std::move(*c);
+  }
+
+  void StartNodeWithToken(const std::string& token) {
+    auto node = NodeProcess::Start({"serve", "--config", config_, "--listen", "127.0.0.1:0",
+                                    "--data", (dir_ / "data").string()},
+                                   {{"NODE_CUSTODIAN_TOKEN", token}});
+    ASSERT_TRUE(node.ok()) << node.status();
+    node_ = std::move(*node);
+  }
+
+  static void WriteFile(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream(path) << text;
+  }
+
+  void Write(const std::string& subject, const std::string& key, const std::string& value) {
+    auto reg = Call("svc-app-token", "POST", "/v1/subjects",
+                    nlohmann::json{{"id", subject}, {"jurisdiction", "US"}}.dump());
+    ASSERT_TRUE(reg.status == 201 || reg.status == 200) << reg.body;
+    auto put = Call("svc-app-token", "PUT",
+                    "/v1/subjects/" + subject + "/records/" + key + "?class=protected", value);
+    ASSERT_EQ(put.status, 201) << put.body;
+  }
+
+  // The custodian's own log, entry by entry.
+  std::vector<nlohmann::json> CustodianEvents() {
+    std::vector<nlohmann::json> out;
+    auto client = http::Client::Create(custodian_->url());
+    for (int i = 0;; ++i) {
+      auto r = (*client)->Do("GET", "/v1/log/entries/" + std::to_string(i));
+      if (!r.ok() || r->status != 200) break;
+      out.push_back(nlohmann::json::parse(r->body));
+    }
+    return out;
+  }
+
+  std::map<std::string, std::string> custodian_env_;
+  std::string custodian_config_, node_log_key_, witness_key_, custodian_log_key_;
+  std::unique_ptr<NodeProcess> custodian_;
+};
+
+TEST_F(CustodianProcessTest, ReleasesKeysOnlyUnderItsRulesAndLogsEveryDecision) {
+  ASSERT_NO_FATAL_FAILURE(Write("u1", "email", "bob@example.com"));
+  // bob without a grant: the node's policy refuses; the custodian is not even asked.
+  EXPECT_EQ(Call("bob-token", "GET", "/v1/subjects/u1/records/email").status, 403);
+  const std::string grant = ActiveGrant("bob-token", "subject:u1");
+  auto read = Call("bob-token", "GET", "/v1/subjects/u1/records/email", "", Under(grant));
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(read.body, "bob@example.com");
+
+  bool released_to_bob = false;
+  for (const nlohmann::json& e : CustodianEvents()) {
+    if (e["kind"] != "custodian" || e["principal"]["id"] != "bob") continue;
+    EXPECT_EQ(e["decision"], "allow");
+    EXPECT_EQ(e["grant"]["id"], grant);
+    EXPECT_EQ(e["grant"]["approvers"], nlohmann::json::array({"alice", "carol"}));
+    EXPECT_EQ(e["node_log_index"].get<uint64_t>(),
+              std::stoull(std::string(*read.GetHeader("Domicile-Log-Index"))));
+    released_to_bob = true;
+  }
+  EXPECT_TRUE(released_to_bob);
+
+  // The custodian answers no one without a node token.
+  auto client = http::Client::Create(custodian_->url());
+  auto anonymous = (*client)->Do("POST", "/v1/custodian/unwrap", {}, "{}");
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_EQ(anonymous->status, 401);
+}
+
+TEST_F(CustodianProcessTest, CosignsTheNodesCheckpointsAsAWitness) {
+  ASSERT_NO_FATAL_FAILURE(Write("u1", "email", "x"));
+  // Checkpoints come at most every second; wait for one that includes the write, cosigned.
+  CommandResult verified;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    verified = RunCommand({"audit", "verify", "--url", node_->url(), "--key", node_log_key_,
+                           "--witness", witness_key_});
+    if (verified.exit_code == 0 && verified.out.find("cosigned by") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_NE(verified.out.find("cosigned by domicile/custodian-us/witness"), std::string::npos)
+      << verified.out;
+  // And its own log verifies with its own key.
+  CommandResult own =
+      RunCommand({"audit", "verify", "--url", custodian_->url(), "--key", custodian_log_key_});
+  EXPECT_EQ(own.exit_code, 0) << own.out << own.err;
+}
+
+TEST_F(CustodianProcessTest, ReadsAndFirstWritesFailClosedWhileItIsDown) {
+  ASSERT_NO_FATAL_FAILURE(Write("u1", "email", "one"));
+  ASSERT_NO_FATAL_FAILURE(Write("u2", "email", "two"));
+  ASSERT_EQ(Call("svc-app-token", "GET", "/v1/subjects/u1/records/email").status, 200);
+  custodian_->Kill();
+  // u2's key was never released to this node: without the custodian there is no way to it.
+  auto read = Call("svc-app-token", "GET", "/v1/subjects/u2/records/email");
+  EXPECT_EQ(read.status, 503) << read.body;
+  EXPECT_EQ(ErrorCode(read), "unavailable");
+  EXPECT_EQ(read.body.find("two"), std::string::npos);
+  auto reg = Call("svc-app-token", "POST", "/v1/subjects",
+                  nlohmann::json{{"id", "u3"}, {"jurisdiction", "US"}}.dump());
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  auto put = Call("svc-app-token", "PUT", "/v1/subjects/u3/records/k?class=protected", "v");
+  EXPECT_EQ(put.status, 503) << put.body;
+  // Back up: everything works again.
+  ASSERT_NO_FATAL_FAILURE(StartCustodian());
+  // The node was configured with the old port; restart it pointing at the new one.
+  node_->Terminate();
+  const std::string text = ExampleConfigText();
+  WriteFile(config_, text + fmt::format("\n[custodian]\nurl = \"{}\"\ntoken_env = "
+                                        "\"NODE_CUSTODIAN_TOKEN\"\nwitness_key = \"{}\"\n",
+                                        custodian_->url(), witness_key_));
+  ASSERT_NO_FATAL_FAILURE(StartNodeWithToken(kNodeToken));
+  auto again = Call("svc-app-token", "GET", "/v1/subjects/u2/records/email");
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.body, "two");
+}
+
+TEST_F(CustodianProcessTest, ANodeWithAWrongTokenDoesNotStart) {
+  node_->Terminate();
+  auto node = NodeProcess::Start(
+      {"serve", "--config", config_, "--listen", "127.0.0.1:0", "--data", (dir_ / "data").string()},
+      {{"NODE_CUSTODIAN_TOKEN", "not-the-token"}});
+  ASSERT_FALSE(node.ok());
+  EXPECT_NE(std::string(node.status().message()).find("key custodian"), std::string::npos)
+      << node.status();
+}
+
+}  // namespace
+}  // namespace domicile::testing
