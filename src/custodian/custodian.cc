@@ -167,6 +167,7 @@ absl::Status Custodian::CheckGrant(const vault::Justification& why,
   }
   // The approvals: each verified against the approver's key as the custodian holds it.
   const access::Grant statement = StatementFields(*g);
+  const std::string text = access::ApprovalStatement(statement);
   std::vector<std::string> counted;
   std::vector<std::string> refused;
   for (const vault::GrantFacts::SignedApproval& a : g->signed_approvals) {
@@ -180,7 +181,7 @@ absl::Status Custodian::CheckGrant(const vault::Justification& why,
                                     approver->second.location, jurisdiction));
     } else if (std::find(counted.begin(), counted.end(), a.approver) != counted.end()) {
       refused.push_back(fmt::format("'{}' approved twice", a.approver));
-    } else if (absl::Status v = VerifyApproval(approver->second, a.signed_note, statement);
+    } else if (absl::Status v = VerifyApproval(approver->second, a.signed_note, statement, text);
                !v.ok()) {
       refused.push_back(fmt::format("the signature of '{}' does not verify over this grant ({})",
                                     a.approver, std::string(v.message())));
@@ -199,10 +200,10 @@ absl::Status Custodian::CheckGrant(const vault::Justification& why,
 }
 
 absl::Status Custodian::VerifyApproval(const Approver& approver, std::string_view note,
-                                       const access::Grant& statement) const {
+                                       const access::Grant& statement,
+                                       std::string_view text) const {
   constexpr size_t kMaxVerified = 100000;
   crypto::Sha256Hasher h;
-  const std::string text = access::ApprovalStatement(statement);
   for (std::string_view part : {std::string_view(approver.id), std::string_view(text), note}) {
     const uint64_t n = part.size();
     h.Update(ByteView(reinterpret_cast<const uint8_t*>(&n), sizeof n));

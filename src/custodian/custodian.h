@@ -94,8 +94,9 @@ class Custodian final : public vault::KeyCustodian {
   bool Revoked(std::string_view id) const;
   // Whether `note` is a valid signature by `approver` over `statement`, remembering the
   // signatures it verified (a grant is read many times; its approvals never change).
+  // `text` is ApprovalStatement(statement).
   absl::Status VerifyApproval(const Approver& approver, std::string_view note,
-                              const access::Grant& statement) const;
+                              const access::Grant& statement, std::string_view text) const;
 
   const std::unique_ptr<keys::KeyProvider> keys_;
   const std::unique_ptr<store::KvStore> state_;
@@ -115,5 +116,10 @@ std::string CustodianEvent(const vault::EventSource& source,
                            std::chrono::system_clock::time_point time, std::string_view operation,
                            const vault::Justification& why, std::string_view kek_id,
                            const absl::Status& outcome);
+// The same event built as a JSON tree (the reference CustodianEvent's fast path is held to).
+std::string SlowCustodianEvent(const vault::EventSource& source,
+                               std::chrono::system_clock::time_point time,
+                               std::string_view operation, const vault::Justification& why,
+                               std::string_view kek_id, const absl::Status& outcome);
 
 }  // namespace domicile::custodian

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "fmt/format.h"
+#include "vault/fast_json.h"
 #include "vault/grant_facts.h"
 
 namespace domicile::vault {
@@ -36,54 +37,9 @@ nlohmann::json ResourceJson(const Resource& r) {
   return out;
 }
 
-// The fast path of AccessEvent, for the read path: writes the canonical form directly, with the
-// keys in sorted order by construction, instead of building a JSON tree. It handles only strings
-// of printable ASCII (the escaping of anything else is left to nlohmann::json); `out` is
-// unspecified when it returns false. AccessEventsMatchTheCanonicalForm (vault_test) holds it to
-// the same bytes as CanonicalJson.
-class FastJson {
- public:
-  explicit FastJson(std::string& out) : out_(out) {}
-  bool String(std::string_view s) {
-    out_.push_back('"');
-    for (char c : s) {
-      if (c < 0x20 || c > 0x7e) return false;
-      if (c == '"' || c == '\\') out_.push_back('\\');
-      out_.push_back(c);
-    }
-    out_.push_back('"');
-    return true;
-  }
-  bool Key(std::string_view k) {
-    out_.push_back(first_ ? '{' : ',');
-    first_ = false;
-    bool ok = String(k);
-    out_.push_back(':');
-    return ok;
-  }
-  bool Field(std::string_view k, std::string_view v) { return Key(k) && String(v); }
-  bool Strings(std::string_view k, const std::vector<std::string>& values) {
-    if (!Key(k)) return false;
-    out_.push_back('[');
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (i > 0) out_.push_back(',');
-      if (!String(values[i])) return false;
-    }
-    out_.push_back(']');
-    return true;
-  }
-  void Raw(std::string_view k, std::string_view raw) {
-    Key(k);
-    out_.append(raw);
-  }
-  void Open() { first_ = true; }
-  void Close() { out_.push_back('}'); }
-
- private:
-  std::string& out_;
-  bool first_ = true;
-};
-
+// The fast path of AccessEvent, for the read path: writes the canonical form directly with
+// FastJson (fast_json.h) instead of building a JSON tree. AccessEventsMatchTheCanonicalForm
+// (vault_test) holds it to the same bytes as CanonicalJson.
 bool FastAccessEvent(const EventSource& source, std::chrono::system_clock::time_point time,
                      const Principal& p, Action action, const Resource& r,
                      const RequestContext& context, const Decision& d, std::string& out) {
