@@ -337,10 +337,11 @@ TEST_F(CustodianTest, EventsMatchTheCanonicalForm) {
   write.key.clear();
   write.log_index = 0;
   vault::Justification odd = Read(P("z\"q\u00e9", PrincipalType::kUser, "US"), nullptr);
-  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'800'000'000'123));
+  const auto t =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(1'800'000'000'123));
   for (const vault::Justification* why : {&with_grant, &write, &odd}) {
-    for (const absl::Status& outcome :
-         {absl::OkStatus(), CustodianRefusedError("no \"way\"\n"), CustodianRefusedError("\xc3\xa9t\xc3\xa9")}) {
+    for (const absl::Status& outcome : {absl::OkStatus(), CustodianRefusedError("no \"way\"\n"),
+                                        CustodianRefusedError("\xc3\xa9t\xc3\xa9")}) {
       const std::string fast = CustodianEvent({"c"}, t, "unwrap", *why, kek_, outcome);
       EXPECT_EQ(fast, SlowCustodianEvent({"c"}, t, "unwrap", *why, kek_, outcome));
       EXPECT_EQ(fast, vault::CanonicalJson(nlohmann::json::parse(fast)));

@@ -66,5 +66,4 @@ class FastJson {
   bool first_ = true;
 };
 
-
 }  // namespace domicile::vault

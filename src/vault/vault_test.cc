@@ -1,5 +1,7 @@
 #include "vault/vault.h"
 
+#include <atomic>
+
 #include "gtest/gtest.h"
 #include "keys/file_keyring.h"
 #include "nlohmann/json.hpp"
@@ -7,6 +9,7 @@
 #include "util/errors.h"
 #include "util/status_matchers.h"
 #include "util/temp_dir.h"
+#include "vault/grant_facts.h"
 #include "vault/memory_event_log.h"
 #include "vault/residency_guard.h"
 
@@ -49,9 +52,10 @@ class VaultTest : public ::testing::Test {
     rules.AllowPrimary("US", "us-tx");
     rules.AllowBackup("US", "us-backup");
     rules.AllowPrimary("SG", "sg");
+    auto custodian = std::make_unique<CountingCustodian>(std::move(*ring));
+    custodian_ = custodian.get();
     auto vault = Vault::Create(std::move(sites), std::move(*meta), std::move(rules),
-                               std::make_unique<UncheckedCustodian>(std::move(*ring)),
-                               std::make_unique<ResidencyGuard>(), &clock_,
+                               std::move(custodian), std::make_unique<ResidencyGuard>(), &clock_,
                                VaultOptions{.log = &log_, .source = {"test-node"}});
     ASSERT_OK(vault.status());
     vault_ = std::move(*vault);
@@ -66,8 +70,36 @@ class VaultTest : public ::testing::Test {
     return out;
   }
 
+  // An unchecked custodian that counts what it is asked.
+  class CountingCustodian final : public KeyCustodian {
+   public:
+    explicit CountingCustodian(std::unique_ptr<keys::KeyProvider> keys) : inner_(std::move(keys)) {}
+    void Unwrap(const Justification& why, const keys::WrappedDataKey& wrapped,
+                UnwrapDone done) override {
+      ++unwraps;
+      last_log_index = why.log_index;
+      inner_.Unwrap(why, wrapped, std::move(done));
+    }
+    absl::Status EnsureKek(std::string_view id) override { return inner_.EnsureKek(id); }
+    absl::StatusOr<keys::NewDataKey> NewDataKey(const Justification& why,
+                                                std::string_view kek) override {
+      return inner_.NewDataKey(why, kek);
+    }
+    absl::Status GrantRevoked(std::string_view id) override {
+      revoked.emplace_back(id);
+      return absl::OkStatus();
+    }
+    std::atomic<int> unwraps{0};
+    std::atomic<uint64_t> last_log_index{0};
+    std::vector<std::string> revoked;
+
+   private:
+    UncheckedCustodian inner_;
+  };
+
   testing::TempDir dir_;
   FakeClock clock_;
+  CountingCustodian* custodian_ = nullptr;  // owned by vault_
   MemoryEventLog log_;
   std::unique_ptr<Vault> vault_;
   Principal writer_ = Make("svc-app", "US", {"writer"});
@@ -88,6 +120,53 @@ TEST_F(VaultTest, WriteThenReadInJurisdiction) {
   EXPECT_EQ(r.value, "u1@example.com");
   EXPECT_EQ(r.site, "us-tx");
   EXPECT_EQ(r.version, 1u);
+}
+
+TEST_F(VaultTest, TheCustodianIsAskedAfterTheAllowEventWithItsIndex) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "k", Classification::kProtected, "", "v"}).status());
+  const int before = custodian_->unwraps;
+  ASSERT_OK_AND_ASSIGN(ReadResult r, vault_->Get(As(us_engineer_), "u1", "k"));
+  EXPECT_EQ(custodian_->unwraps, before + 1);
+  EXPECT_EQ(custodian_->last_log_index, r.log_index);
+  // A refused read never reaches the custodian.
+  EXPECT_FALSE(vault_->Get(As(cn_engineer_), "u1", "k").ok());
+  EXPECT_EQ(custodian_->unwraps, before + 1);
+}
+
+TEST_F(VaultTest, DataKeysAreCachedPerGrantUntilItEndsOrIsRevoked) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u2", "US").status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "a", Classification::kProtected, "", "1"}).status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "b", Classification::kProtected, "", "2"}).status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u2", "a", Classification::kProtected, "", "3"}).status());
+  auto grant = std::make_shared<GrantFacts>();
+  grant->id = "g-1";
+  grant->known = true;
+  grant->state = GrantState::kActive;
+  grant->expires = clock_.NowUnixSeconds() + 60;
+  Caller bob{&us_engineer_, RequestContext("", "", clock_.NowUnixSeconds(), grant)};
+  const int base = custodian_->unwraps;
+  ASSERT_OK(vault_->Get(bob, "u1", "a").status());
+  ASSERT_OK(vault_->Get(bob, "u1", "b").status());  // same (grant, site, subject): cached
+  EXPECT_EQ(custodian_->unwraps, base + 1);
+  ASSERT_OK(vault_->Get(bob, "u2", "a").status());  // another subject: asked
+  EXPECT_EQ(custodian_->unwraps, base + 2);
+  // Without the grant, bob's read is another justification: asked again.
+  ASSERT_OK(vault_->Get(As(us_engineer_), "u1", "a").status());
+  EXPECT_EQ(custodian_->unwraps, base + 3);
+
+  // Revoked: the custodian is told and the cached keys are gone.
+  ASSERT_OK(vault_->GrantRevoked("g-1"));
+  EXPECT_EQ(custodian_->revoked, std::vector<std::string>{"g-1"});
+  ASSERT_OK(vault_->Get(bob, "u1", "a").status());  // this guard allows it; the key is asked for
+  EXPECT_EQ(custodian_->unwraps, base + 4);
+  // Expired: the cached key is not used past the grant's expiry.
+  ASSERT_OK(vault_->Get(bob, "u1", "a").status());
+  EXPECT_EQ(custodian_->unwraps, base + 4);
+  clock_.Advance(std::chrono::seconds(60));
+  ASSERT_OK(vault_->Get(bob, "u1", "a").status());
+  EXPECT_EQ(custodian_->unwraps, base + 5);
 }
 
 TEST_F(VaultTest, VersionsIncreaseAndSurviveReopen) {
