@@ -9,7 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
 #include "cli/config.h"
-#include "cli/key_setup.h"
+#include "cli/process_setup.h"
 #include "custodian/custodian.h"
 #include "custodian/custodian_service.h"
 #include "fmt/format.h"
@@ -91,16 +91,8 @@ absl::Status OpenProcess(const Config& config, CustodianProcess& p) {
   p.event_log = std::make_unique<TlogEventLog>(p.log.get());
 
   // The rules, over the KEKs in its key provider.
-  custodian::CustodianOptions options;
-  options.quorum = config.grants.quorum;
-  options.log = p.event_log.get();
-  options.source.node = config.name;
-  for (const PrincipalConfig& pc : config.principals) {
-    options.principals[pc.principal.id] = pc.principal;
-    if (pc.approval_key.empty()) continue;
-    ASSIGN_OR_RETURN(tlog::NoteVerifier key, tlog::ParseNoteVerifier(pc.approval_key));
-    options.approvers[pc.principal.id] = {pc.principal.id, pc.principal.location, key};
-  }
+  ASSIGN_OR_RETURN(custodian::CustodianOptions options,
+                   CustodianOptionsFrom(config, p.event_log.get()));
   ASSIGN_OR_RETURN(std::unique_ptr<keys::KeyProvider> keks, OpenKeyring(config));
   ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> state,
                    store::OpenRocksDbStore(config.data_dir / "state"));
@@ -166,16 +158,7 @@ int RunCustodian(const CustodianArgs& args) {
     p.log->Close();
     return 0;
   }
-  http::ServerOptions server_options;
-  server_options.host = host;
-  server_options.port = port;
-  server_options.threads = config.threads;
-  server_options.max_body_bytes = config.max_body_bytes;
-  server_options.max_header_bytes = config.max_header_bytes;
-  server_options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
-  server_options.tls.cert_file = config.tls.cert;
-  server_options.tls.key_file = config.tls.key;
-  server_options.tls.client_ca_file = config.tls.client_ca;
+  http::ServerOptions server_options = ServerOptionsFrom(config, host, port);
   const custodian::CustodianService* service = p.service.get();
   absl::StatusOr<std::unique_ptr<http::Server>> server = http::Server::Start(
       server_options, [service](http::Request request, http::Responder respond) {

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "access/grants.h"
-#include "cli/key_setup.h"
 #include "cli/policies.h"
+#include "cli/process_setup.h"
 #include "crypto/random.h"
 #include "crypto/sha256.h"
 #include "custodian/custodian.h"
@@ -82,16 +82,7 @@ absl::StatusOr<std::unique_ptr<vault::KeyCustodian>> OpenCustodian(
     spdlog::info("key custodian at {}", config.custodian.url);
     return std::unique_ptr<vault::KeyCustodian>(std::move(c));
   }
-  custodian::CustodianOptions options;
-  options.quorum = config.grants.quorum;
-  options.log = log;
-  options.source.node = config.name;
-  for (const PrincipalConfig& p : config.principals) {
-    options.principals[p.principal.id] = p.principal;
-    if (p.approval_key.empty()) continue;
-    ASSIGN_OR_RETURN(tlog::NoteVerifier key, tlog::ParseNoteVerifier(p.approval_key));
-    options.approvers[p.principal.id] = {p.principal.id, p.principal.location, key};
-  }
+  ASSIGN_OR_RETURN(custodian::CustodianOptions options, CustodianOptionsFrom(config, log));
   ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> state,
                    store::OpenRocksDbStore(config.data_dir / "custodian"));
   ASSIGN_OR_RETURN(
@@ -358,16 +349,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   api_options.grants = parts->grants.get();
   parts->api = std::make_unique<http::Api>(api_options);
 
-  http::ServerOptions server_options;
-  server_options.host = host;
-  server_options.port = port;
-  server_options.threads = config.threads;
-  server_options.max_body_bytes = config.max_body_bytes;
-  server_options.max_header_bytes = config.max_header_bytes;
-  server_options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
-  server_options.tls.cert_file = config.tls.cert;
-  server_options.tls.key_file = config.tls.key;
-  server_options.tls.client_ca_file = config.tls.client_ca;
+  http::ServerOptions server_options = ServerOptionsFrom(config, host, port);
   const http::Api* api = parts->api.get();
   absl::StatusOr<std::unique_ptr<http::Server>> server =
       http::Server::Start(server_options, [api](http::Request request, http::Responder respond) {

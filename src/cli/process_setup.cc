@@ -1,4 +1,4 @@
-#include "cli/key_setup.h"
+#include "cli/process_setup.h"
 
 #include <cstdlib>
 
@@ -74,6 +74,36 @@ absl::StatusOr<tlog::NoteVerifier> EnsureLogKey(const Config& config, keys::KeyP
   verifier.key_id = tlog::NoteKeyId(verifier.name, *pub);
   std::copy(pub->begin(), pub->end(), verifier.public_key.begin());
   return verifier;
+}
+
+absl::StatusOr<custodian::CustodianOptions> CustodianOptionsFrom(const Config& config,
+                                                                 vault::EventLog* log) {
+  custodian::CustodianOptions options;
+  options.quorum = config.grants.quorum;
+  options.log = log;
+  options.source.node = config.name;
+  for (const PrincipalConfig& p : config.principals) {
+    options.principals[p.principal.id] = p.principal;
+    if (p.approval_key.empty()) continue;
+    ASSIGN_OR_RETURN(tlog::NoteVerifier key, tlog::ParseNoteVerifier(p.approval_key));
+    options.approvers[p.principal.id] = {p.principal.id, p.principal.location, key};
+  }
+  return options;
+}
+
+http::ServerOptions ServerOptionsFrom(const Config& config, const std::string& host,
+                                      uint16_t port) {
+  http::ServerOptions options;
+  options.host = host;
+  options.port = port;
+  options.threads = config.threads;
+  options.max_body_bytes = config.max_body_bytes;
+  options.max_header_bytes = config.max_header_bytes;
+  options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
+  options.tls.cert_file = config.tls.cert;
+  options.tls.key_file = config.tls.key;
+  options.tls.client_ca_file = config.tls.client_ca;
+  return options;
 }
 
 }  // namespace domicile::cli

@@ -1,6 +1,6 @@
 // What a node and a key custodian process both set up from their configuration: the key
-// provider it names, signing keys in it (the log's, the witness's), and the transparency log
-// their events go to.
+// provider it names, signing keys in it (the log's, the witness's), the event log over the
+// transparency log, the custodian's rules and the HTTP server's options.
 #pragma once
 
 #include <memory>
@@ -8,6 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "cli/config.h"
+#include "custodian/custodian.h"
+#include "http/server.h"
 #include "keys/key_provider.h"
 #include "tlog/log.h"
 #include "tlog/note.h"
@@ -41,5 +43,13 @@ absl::StatusOr<Bytes> EnsureSigningKey(keys::KeyProvider& keys, const std::strin
 // The log's signing key (created if missing) as a checkpoint verifier.
 absl::StatusOr<tlog::NoteVerifier> EnsureLogKey(const Config& config, keys::KeyProvider& keys,
                                                 bool* created);
+
+// The custodian's options from the configuration: the quorum, every principal as its directory,
+// those with an approval_key as approvers; its events go to `log`.
+absl::StatusOr<custodian::CustodianOptions> CustodianOptionsFrom(const Config& config,
+                                                                 vault::EventLog* log);
+
+// The HTTP server's options from the configuration (limits, threads, TLS) for HOST:PORT.
+http::ServerOptions ServerOptionsFrom(const Config& config, const std::string& host, uint16_t port);
 
 }  // namespace domicile::cli
