@@ -7,10 +7,12 @@
 #include <thread>
 
 #include "crypto/sha256.h"
+#include "custodian/justification_json.h"
 #include "e2e_fixture.h"
 #include "fmt/format.h"
 #include "keys/softhsm_token.h"
 #include "util/encoding.h"
+#include "util/status_matchers.h"
 
 namespace domicile::testing {
 namespace {
@@ -163,6 +165,58 @@ TEST_F(CustodianProcessTest, ReleasesKeysOnlyUnderItsRulesAndLogsEveryDecision) 
   auto anonymous = (*client)->Do("POST", "/v1/custodian/unwrap", {}, "{}");
   ASSERT_TRUE(anonymous.ok());
   EXPECT_EQ(anonymous->status, 401);
+}
+
+// The custodian keeps revocations itself: after `revoke`, a node that still presented the grant
+// as active — a compromised one — gets nothing.
+TEST_F(CustodianProcessTest, RefusesARevokedGrantToANodeThatIgnoresTheRevocation) {
+  ASSERT_NO_FATAL_FAILURE(Write("u1", "email", "x"));
+  const std::string id = ActiveGrant("bob-token", "subject:u1");
+  auto shown = Call("bob-token", "GET", "/v1/grants/" + id);
+  ASSERT_OK_AND_ASSIGN(access::Grant grant,
+                       access::GrantFromJson(nlohmann::json::parse(shown.body)));
+  vault::Justification why;
+  why.principal.id = "bob";
+  why.principal.type = vault::PrincipalType::kUser;
+  why.principal.entity = "usds";
+  why.principal.location = "US";
+  why.principal.roles = {"engineer"};
+  why.principal.team = "feed";
+  why.subject = "u1";
+  why.key = "email";
+  why.jurisdiction = "US";
+  why.site = "oci-us-tx";
+  why.log_index = 1;
+  why.grant = grant.Facts();
+  // Wrapped bytes that are no data key: the rules pass, then the unwrap itself fails.
+  const nlohmann::json body = {
+      {"justification", custodian::JustificationToJson(why)},
+      {"wrapped",
+       {{"kek", "site/oci-us-tx/US"}, {"wrapped", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}}};
+  auto client = http::Client::Create(custodian_->url());
+  const std::vector<http::Header> auth = {{"Authorization", std::string("Bearer ") + kNodeToken}};
+  auto before = (*client)->Do("POST", "/v1/custodian/unwrap", auth, body.dump());
+  ASSERT_TRUE(before.ok());
+  EXPECT_NE(before->status, 403) << before->body;  // the rules let it through
+
+  ASSERT_EQ(Call("bob-token", "POST", "/v1/grants/" + id + "/revoke").status, 200);
+  auto after = (*client)->Do("POST", "/v1/custodian/unwrap", auth, body.dump());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, 403) << after->body;
+  EXPECT_NE(after->body.find("custodian_refused"), std::string::npos) << after->body;
+  EXPECT_NE(after->body.find("revoked"), std::string::npos) << after->body;
+
+  // And a made-up approval gets nothing either.
+  vault::GrantFacts forged = *why.grant;
+  forged.id = "g-00000000000000ff";
+  forged.signed_approvals[1].signed_note = forged.signed_approvals[0].signed_note;
+  forged.signed_approvals[1].approver = "carol";
+  why.grant = std::make_shared<vault::GrantFacts>(forged);
+  nlohmann::json forged_body = body;
+  forged_body["justification"] = custodian::JustificationToJson(why);
+  auto refused = (*client)->Do("POST", "/v1/custodian/unwrap", auth, forged_body.dump());
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 403) << refused->body;
 }
 
 TEST_F(CustodianProcessTest, CosignsTheNodesCheckpointsAsAWitness) {

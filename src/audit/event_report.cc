@@ -124,6 +124,16 @@ void EventReportBuilder::Add(uint64_t index, ByteView entry) {
         }
       }
     }
+  } else if (kind == "custodian") {
+    const std::string decision = Str(j, "decision");
+    ++r.custodian_decisions[OrNone(decision)];
+    const json& resource = Member(j, "resource");
+    if (decision == "deny") {
+      r.custodian_refusals.push_back({index, time, OrNone(principal_id), Str(j, "reason")});
+    } else if (decision == "allow" && Str(resource, "class") == "protected" &&
+               (location.empty() || location != Str(resource, "jurisdiction"))) {
+      r.keys_released_outside_jurisdiction.push_back(index);
+    }
   } else if (kind == "grant") {
     const std::string step = Str(j, "step");
     ++r.grant_steps[OrNone(step)];
@@ -209,6 +219,10 @@ std::string FormatReportText(const EventReport& r) {
     out += fmt::format("  {}  {} on {}, active since {} (entry {})\n", b.id, OrNone(b.requester),
                        OrNone(b.scope), OrNone(b.activated_time), b.activated_index);
   }
+  const auto& released = r.keys_released_outside_jurisdiction;
+  out += fmt::format("PROTECTED DATA KEYS RELEASED OUTSIDE THE DATA'S JURISDICTION: {}{}\n",
+                     released.size(), released.empty() ? "" : "   <-- MUST BE 0");
+  if (!released.empty()) out += fmt::format("  at entries: {}\n", fmt::join(released, ", "));
   out += "\n";
   AppendCounts(out, "events by kind", r.by_kind);
   AppendCounts(out, "access decisions", r.by_decision);
@@ -221,6 +235,12 @@ std::string FormatReportText(const EventReport& r) {
                        OrNone(d.last_time));
   }
   AppendCounts(out, "grant steps", r.grant_steps);
+  AppendCounts(out, "key custodian decisions", r.custodian_decisions);
+  out += "key custodian refusals:\n";
+  if (r.custodian_refusals.empty()) out += "  (none)\n";
+  for (const CustodianRefusal& c : r.custodian_refusals) {
+    out += fmt::format("  entry {}  {}  {}: {}\n", c.index, OrNone(c.time), c.principal, c.reason);
+  }
   out += "policy changes:\n";
   if (r.policy_changes.empty()) out += "  (none)\n";
   for (const PolicyChange& p : r.policy_changes) {
@@ -266,6 +286,11 @@ std::string FormatReportJson(const EventReport& r) {
     if (n.log_size) e["log_size"] = *n.log_size;
     nodes.push_back(std::move(e));
   }
+  json refusals = json::array();
+  for (const CustodianRefusal& c : r.custodian_refusals) {
+    refusals.push_back(
+        {{"index", c.index}, {"time", c.time}, {"principal", c.principal}, {"reason", c.reason}});
+  }
   json break_glass = json::array();
   for (const BreakGlass& b : r.break_glass) {
     break_glass.push_back({{"id", b.id},
@@ -297,6 +322,11 @@ std::string FormatReportJson(const EventReport& r) {
         {"indices", r.protected_reads_by_people_without_grant}}},
       {"grant_steps", CountsJson(r.grant_steps)},
       {"break_glass", break_glass},
+      {"custodian_decisions", CountsJson(r.custodian_decisions)},
+      {"custodian_refusals", refusals},
+      {"keys_released_outside_jurisdiction",
+       {{"count", r.keys_released_outside_jurisdiction.size()},
+        {"indices", r.keys_released_outside_jurisdiction}}},
   };
   return out.dump() + "\n";
 }

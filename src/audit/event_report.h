@@ -44,6 +44,12 @@ struct BreakGlass {
   bool reviewed = false;
 };
 
+// A key the custodian refused to release (a "custodian" event with decision "deny").
+struct CustodianRefusal {
+  uint64_t index = 0;
+  std::string time, principal, reason;
+};
+
 struct EventReport {
   // The verified checkpoint the report covers.
   std::string origin;
@@ -70,6 +76,12 @@ struct EventReport {
   std::vector<uint64_t> protected_reads_by_people_without_grant;
   std::map<std::string, uint64_t> grant_steps;  // grant events by step
   std::vector<BreakGlass> break_glass;          // in order of activation
+  // The key custodian's decisions (custodian events) by decision, its refusals, and the
+  // indices of protected data keys it released to a principal located outside the data's
+  // jurisdiction (must be empty).
+  std::map<std::string, uint64_t> custodian_decisions;
+  std::vector<CustodianRefusal> custodian_refusals;
+  std::vector<uint64_t> keys_released_outside_jurisdiction;
 };
 
 // Parses an RFC 3339 time ("2026-11-22T10:00:00Z", "...00.123+01:00").

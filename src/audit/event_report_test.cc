@@ -235,5 +235,52 @@ TEST(EventReport, GrantsPeopleWithoutGrantsAndUnreviewedBreakGlass) {
   EXPECT_EQ(j["protected_reads_by_people_without_grant"]["count"], 1);
 }
 
+// A custodian event as the custodian writes it (docs/events.md).
+std::string Custodian(std::string_view principal, std::string_view location, std::string_view cls,
+                      std::string_view decision, std::string_view reason = "") {
+  nlohmann::json j = {
+      {"v", 1},
+      {"kind", "custodian"},
+      {"time", "2026-11-22T10:00:00.000Z"},
+      {"node", "custodian-us"},
+      {"operation", "unwrap"},
+      {"decision", decision},
+      {"principal",
+       {{"id", principal},
+        {"type", "User"},
+        {"entity", "usds"},
+        {"location", location},
+        {"roles", nlohmann::json::array()}}},
+      {"action", "read"},
+      {"resource",
+       {{"subject", "u1"}, {"key", "k"}, {"jurisdiction", "US"}, {"site", "s"}, {"class", cls}}},
+      {"kek", "site/s/US"},
+      {"node_log_index", 3},
+  };
+  if (!reason.empty()) j["reason"] = reason;
+  return j.dump();
+}
+
+TEST(EventReport, CustodianDecisionsRefusalsAndKeysReleasedAbroad) {
+  const EventReport r = Build({
+      Custodian("bob", "US", "protected", "allow"),
+      Custodian("li", "CN", "protected", "deny", "principal 'li' is located in CN"),
+      Custodian("li", "CN", "public", "allow"),      // public: fine anywhere
+      Custodian("eve", "CN", "protected", "allow"),  // must never happen
+  });
+  EXPECT_THAT(r.custodian_decisions, UnorderedElementsAre(Pair("allow", 3u), Pair("deny", 1u)));
+  ASSERT_EQ(r.custodian_refusals.size(), 1u);
+  EXPECT_EQ(r.custodian_refusals[0].index, 1u);
+  EXPECT_EQ(r.custodian_refusals[0].principal, "li");
+  EXPECT_THAT(r.keys_released_outside_jurisdiction, ElementsAre(3u));
+  const std::string text = FormatReportText(r);
+  EXPECT_THAT(text, HasSubstr("PROTECTED DATA KEYS RELEASED OUTSIDE THE DATA'S JURISDICTION: 1"
+                              "   <-- MUST BE 0\n  at entries: 3"));
+  EXPECT_THAT(text, HasSubstr("entry 1  2026-11-22T10:00:00.000Z  li: principal 'li' is located"));
+  const nlohmann::json j = nlohmann::json::parse(FormatReportJson(r));
+  EXPECT_EQ(j["keys_released_outside_jurisdiction"]["count"], 1);
+  EXPECT_EQ(j["custodian_refusals"][0]["reason"], "principal 'li' is located in CN");
+}
+
 }  // namespace
 }  // namespace domicile::audit
