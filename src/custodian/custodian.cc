@@ -19,11 +19,19 @@ namespace {
 
 constexpr std::string_view kRevokedPrefix = "revoked/";
 
-// Splits "site/<site>/<jurisdiction>" (keys::KekId).
-bool ParseKekId(std::string_view kek_id, std::string_view& site, std::string_view& jurisdiction) {
+// Splits "site/<site>/<jurisdiction>" (keys::KekId) and "site/<site>/<jurisdiction>/public"
+// (keys::PublicKekId).
+bool ParseKekId(std::string_view kek_id, std::string_view& site, std::string_view& jurisdiction,
+                vault::Classification& cls) {
   constexpr std::string_view kPrefix = "site/";
+  constexpr std::string_view kPublic = "/public";
   if (!kek_id.starts_with(kPrefix)) return false;
   kek_id.remove_prefix(kPrefix.size());
+  cls = vault::Classification::kProtected;
+  if (kek_id.ends_with(kPublic)) {
+    kek_id.remove_suffix(kPublic.size());
+    cls = vault::Classification::kPublic;
+  }
   const size_t slash = kek_id.rfind('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == kek_id.size()) return false;
   site = kek_id.substr(0, slash);
@@ -91,13 +99,15 @@ bool Custodian::Revoked(std::string_view id) const {
 absl::Status Custodian::Check(const vault::Justification& why, std::string_view kek_id) const {
   // 1. The key is the record's.
   std::string_view kek_site, kek_jurisdiction;
-  if (!ParseKekId(kek_id, kek_site, kek_jurisdiction)) {
+  vault::Classification kek_class;
+  if (!ParseKekId(kek_id, kek_site, kek_jurisdiction, kek_class)) {
     return CustodianRefusedError(fmt::format("'{}' is not a data KEK", kek_id));
   }
-  if (why.site != kek_site || why.jurisdiction != kek_jurisdiction) {
+  if (why.site != kek_site || why.jurisdiction != kek_jurisdiction ||
+      why.classification != kek_class) {
     return CustodianRefusedError(
-        fmt::format("the key {} is not the key of a {} record at site '{}'", kek_id,
-                    why.jurisdiction, why.site));
+        fmt::format("the key {} is not the key of a {} {} record at site '{}'", kek_id,
+                    why.jurisdiction, vault::ClassificationName(why.classification), why.site));
   }
   // 2. The principal is one it knows, as it knows them.
   const vault::Principal& p = why.principal;

@@ -3,8 +3,9 @@
 // when the justification the node gives satisfies rules it checks itself, whatever the node's
 // policy said:
 //
-//   1. the key is the one the justification names: its KEK belongs to the record's site and
-//      jurisdiction ("site/<site>/<jurisdiction>");
+//   1. the key is the one the justification names: its KEK belongs to the record's site,
+//      jurisdiction and class ("site/<site>/<jurisdiction>" for protected data, ".../public"
+//      for public data, whose data keys open no protected record);
 //   2. the principal is one the custodian knows, with the attributes it knows (when it has a
 //      directory of principals; otherwise it takes the node's word);
 //   3. a public record's key is released for a read to anyone the node allowed;

@@ -158,7 +158,6 @@ TEST_F(CustodianTest, ReleasesUnderAGrantWithAQuorumOfValidApprovals) {
 
 TEST_F(CustodianTest, ReleasesToServicesInTheJurisdictionAndPublicRecordsToAnyone) {
   ExpectReleased(Read(app_, nullptr));
-  ExpectReleased(Read(li_, nullptr, "u1", vault::Classification::kPublic));
   ExpectRefused(Read(app_abroad_, nullptr), "located in SG");
 }
 
@@ -262,10 +261,27 @@ TEST_F(CustodianTest, BreakGlassNeedsOneApprovalOthersAQuorum) {
 TEST_F(CustodianTest, RefusesAKeyOfAnotherSiteOrJurisdiction) {
   vault::Justification why = Read(app_, nullptr);
   why.site = "sg";
-  ExpectRefused(why, "is not the key of a US record at site 'sg'");
+  ExpectRefused(why, "is not the key of a US protected record at site 'sg'");
   why = Read(app_, nullptr);
   why.jurisdiction = "SG";
-  ExpectRefused(why, "is not the key of a SG record");
+  ExpectRefused(why, "is not the key of a SG protected record");
+  // A node that calls a protected record public, to get its key without the protected rules.
+  ExpectRefused(Read(li_, nullptr, "u1", vault::Classification::kPublic),
+                "is not the key of a US public record");
+}
+
+TEST_F(CustodianTest, ReleasesPublicDataKeysToAnyoneTheNodeAllowed) {
+  const std::string public_kek = keys::PublicKekId("us-tx", "US");
+  ASSERT_OK(custodian_->EnsureKek(public_kek));
+  ASSERT_OK_AND_ASSIGN(keys::NewDataKey k, keys::GenerateDataKey(custodian_->keys(), public_kek));
+  absl::StatusOr<crypto::SecretBytes> out = absl::InternalError("not called");
+  custodian_->Unwrap(Read(li_, nullptr, "u1", vault::Classification::kPublic), k.wrapped,
+                     [&](absl::StatusOr<crypto::SecretBytes> key) { out = std::move(key); });
+  ASSERT_OK(out.status());
+  // The public KEK's key is no protected one: asked for as protected, it is refused.
+  custodian_->Unwrap(Read(app_, nullptr), k.wrapped,
+                     [&](absl::StatusOr<crypto::SecretBytes> key) { out = std::move(key); });
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 TEST_F(CustodianTest, WithADirectoryRefusesUnknownPrincipalsAndFalseAttributes) {

@@ -57,6 +57,10 @@ std::string KekId(std::string_view site, std::string_view jurisdiction) {
   return fmt::format("site/{}/{}", site, jurisdiction);
 }
 
+std::string PublicKekId(std::string_view site, std::string_view jurisdiction) {
+  return fmt::format("site/{}/{}/public", site, jurisdiction);
+}
+
 Bytes EncodeWrappedDataKey(const WrappedDataKey& key) {
   Bytes out;
   out.push_back(kWrappedKeyFormat);

@@ -36,8 +36,10 @@ absl::StatusOr<Bytes> SealValue(ByteView data_key, const RecordBinding& binding,
 // Opens a SealValue result. DataLoss if the key or binding differ or the bytes were altered.
 absl::StatusOr<Bytes> OpenValue(ByteView data_key, const RecordBinding& binding, ByteView envelope);
 
-// The KEK id for the data of `jurisdiction` held at `site`.
+// The KEK id for the protected data of `jurisdiction` held at `site`: "site/<site>/<J>".
 std::string KekId(std::string_view site, std::string_view jurisdiction);
+// The KEK id for its public data: "site/<site>/<J>/public".
+std::string PublicKekId(std::string_view site, std::string_view jurisdiction);
 
 // A data key as stored: the id of its KEK and the wrapped bytes.
 struct WrappedDataKey {

@@ -7,12 +7,17 @@
 namespace domicile::vault {
 namespace {
 
-constexpr uint8_t kRecordFormat = 0x01;
+// 0x01: sealed under the subject's protected data key whatever its class (before per-class
+// keys); 0x02: sealed under the data key of its own class. Both are read; 0x02 is written.
+constexpr uint8_t kRecordFormatSharedKey = 0x01;
+constexpr uint8_t kRecordFormat = 0x02;
 
 std::string RecordKey(std::string_view subject, std::string_view key) {
   return fmt::format("r/{}/{}", subject, key);
 }
-std::string DataKeyKey(std::string_view subject) { return fmt::format("k/{}", subject); }
+std::string DataKeyKey(std::string_view subject, Classification key_class) {
+  return fmt::format("{}/{}", key_class == Classification::kPublic ? "kp" : "k", subject);
+}
 
 std::string EncodeRecord(const StoredRecord& r) {
   Bytes out;
@@ -28,11 +33,12 @@ absl::StatusOr<StoredRecord> DecodeRecord(std::string_view bytes) {
   ByteReader reader(AsBytes(bytes));
   uint8_t format, cls;
   StoredRecord r;
-  if (!reader.ReadU8(format) || format != kRecordFormat || !reader.ReadU8(cls) || cls > 1 ||
-      !reader.ReadU64(r.version)) {
+  if (!reader.ReadU8(format) || (format != kRecordFormat && format != kRecordFormatSharedKey) ||
+      !reader.ReadU8(cls) || cls > 1 || !reader.ReadU64(r.version)) {
     return absl::DataLossError("stored record is malformed");
   }
   r.classification = cls == 1 ? Classification::kProtected : Classification::kPublic;
+  r.key_class = format == kRecordFormatSharedKey ? Classification::kProtected : r.classification;
   ByteView rest = reader.Rest();
   r.envelope.assign(rest.begin(), rest.end());
   return r;
@@ -53,8 +59,8 @@ absl::StatusOr<std::optional<StoredRecord>> SiteStore::GetRecord(std::string_vie
 }
 
 absl::StatusOr<std::optional<keys::WrappedDataKey>> SiteStore::GetDataKey(
-    std::string_view subject) const {
-  absl::StatusOr<std::string> raw = store_->Get(DataKeyKey(subject));
+    std::string_view subject, Classification key_class) const {
+  absl::StatusOr<std::string> raw = store_->Get(DataKeyKey(subject, key_class));
   if (absl::IsNotFound(raw.status())) return std::nullopt;
   RETURN_IF_ERROR(raw.status());
   ASSIGN_OR_RETURN(keys::WrappedDataKey key, keys::DecodeWrappedDataKey(AsBytes(*raw)));
@@ -66,7 +72,8 @@ absl::Status SiteStore::WriteRecord(std::string_view subject, std::string_view k
                                     const keys::WrappedDataKey* new_data_key) {
   store::WriteBatch batch;
   if (new_data_key != nullptr) {
-    batch.Put(DataKeyKey(subject), AsChars(keys::EncodeWrappedDataKey(*new_data_key)));
+    batch.Put(DataKeyKey(subject, record.classification),
+              AsChars(keys::EncodeWrappedDataKey(*new_data_key)));
   }
   batch.Put(RecordKey(subject, key), EncodeRecord(record));
   return store_->Write(batch);

@@ -1,8 +1,11 @@
 // SiteStore: the data one site holds, laid out on that site's own KvStore. Per subject, one
-// wrapped data key; per record, its classification, version and sealed value. The layout:
-//   k/<subject>          -> wrapped data key (keys/envelope.h format)
-//   r/<subject>/<key>    -> record: format 0x01 | class (0 public, 1 protected) | u64 version |
-//                           envelope
+// wrapped data key per class (so that a key released for public records opens no protected
+// one); per record, its classification, version and sealed value. The layout:
+//   k/<subject>          -> the protected data key, wrapped (keys/envelope.h format)
+//   kp/<subject>         -> the public data key, wrapped under the site's public KEK
+//   r/<subject>/<key>    -> record: format 0x02 | class (0 public, 1 protected) | u64 version |
+//                           envelope, sealed under its class's data key (format 0x01, read
+//                           only: sealed under the protected data key whatever its class)
 // Subject ids and record keys never contain '/', so the layout is unambiguous. See
 // docs/formats.md.
 #pragma once
@@ -25,6 +28,9 @@ namespace domicile::vault {
 
 struct StoredRecord {
   Classification classification = Classification::kProtected;
+  // Whose data key seals it: its own class's, or protected for a format-0x01 record. Set when
+  // read; a record written is always sealed under its own class's key.
+  Classification key_class = Classification::kProtected;
   uint64_t version = 0;
   Bytes envelope;
 };
@@ -39,10 +45,12 @@ class SiteStore {
   // The record, or nullopt if this site does not hold it. DataLoss if it is malformed.
   absl::StatusOr<std::optional<StoredRecord>> GetRecord(std::string_view subject,
                                                         std::string_view key) const;
-  // The subject's wrapped data key at this site, or nullopt if none was made yet.
-  absl::StatusOr<std::optional<keys::WrappedDataKey>> GetDataKey(std::string_view subject) const;
+  // The subject's wrapped data key of `key_class` at this site, or nullopt if none was made yet.
+  absl::StatusOr<std::optional<keys::WrappedDataKey>> GetDataKey(std::string_view subject,
+                                                                 Classification key_class) const;
 
-  // Writes the record and, if given, the subject's new data key, atomically and durably.
+  // Writes the record and, if given, the subject's new data key for the record's class,
+  // atomically and durably.
   absl::Status WriteRecord(std::string_view subject, std::string_view key,
                            const StoredRecord& record, const keys::WrappedDataKey* new_data_key);
   absl::Status DeleteRecord(std::string_view subject, std::string_view key);

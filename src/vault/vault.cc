@@ -34,6 +34,7 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Create(std::vector<std::unique_ptr
             fmt::format("residency rule for {} names unknown site '{}'", j, site_id));
       }
       RETURN_IF_ERROR(vault->custodian_->EnsureKek(keys::KekId(site_id, j)));
+      RETURN_IF_ERROR(vault->custodian_->EnsureKek(keys::PublicKekId(site_id, j)));
     }
   }
   return vault;
@@ -304,7 +305,8 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
   resource.site = site->site().id;
   ASSIGN_OR_RETURN(std::optional<StoredRecord> existing,
                    site->GetRecord(request.subject, request.key));
-  ASSIGN_OR_RETURN(std::optional<keys::WrappedDataKey> wrapped, site->GetDataKey(request.subject));
+  ASSIGN_OR_RETURN(std::optional<keys::WrappedDataKey> wrapped,
+                   site->GetDataKey(request.subject, request.classification));
 
   // The write's event is logged once the value is sealed (it records the ciphertext's hash),
   // so the custodian is asked before there is a log index to give it.
@@ -314,7 +316,9 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
   if (wrapped.has_value()) {
     ASSIGN_OR_RETURN(data_key, DataKeyNow(why, *wrapped));
   } else {
-    std::string kek = keys::KekId(site->site().id, jurisdiction);
+    std::string kek = request.classification == Classification::kPublic
+                          ? keys::PublicKekId(site->site().id, jurisdiction)
+                          : keys::KekId(site->site().id, jurisdiction);
     RETURN_IF_ERROR(custodian_->EnsureKek(kek));
     ASSIGN_OR_RETURN(keys::NewDataKey fresh, custodian_->NewDataKey(why, kek));
     data_key = std::make_shared<const crypto::SecretBytes>(std::move(fresh.plaintext));
@@ -378,7 +382,7 @@ void Vault::GetAsync(const Caller& caller, std::string_view subject, std::string
     pending->outcome =
         absl::NotFoundError(fmt::format("subject '{}' has no record '{}'", subject, key));
   } else if (absl::StatusOr<std::optional<keys::WrappedDataKey>> wrapped =
-                 site->GetDataKey(subject);
+                 site->GetDataKey(subject, record->key_class);
              !wrapped.ok()) {
     pending->outcome = wrapped.status();
   } else if (!wrapped->has_value()) {
@@ -388,6 +392,9 @@ void Vault::GetAsync(const Caller& caller, std::string_view subject, std::string
     pending->wrapped = std::move(**wrapped);
     pending->record = std::move(*record);
     pending->why = Justify(caller, Action::kRead, resource);
+    // The key asked for is the one that seals the record (a format-0x01 public record's is the
+    // protected one, and the custodian applies the protected rules to it).
+    pending->why.classification = pending->record.key_class;
   }
   options_.log->Append(std::move(event), [this, pending](absl::StatusOr<uint64_t> index) {
     if (!index.ok()) return pending->done(LogUnavailable(index.status()));

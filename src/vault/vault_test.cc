@@ -3,9 +3,11 @@
 #include <atomic>
 
 #include "gtest/gtest.h"
+#include "keys/envelope.h"
 #include "keys/file_keyring.h"
 #include "nlohmann/json.hpp"
 #include "store/rocksdb_store.h"
+#include "util/encoding.h"
 #include "util/errors.h"
 #include "util/status_matchers.h"
 #include "util/temp_dir.h"
@@ -285,11 +287,65 @@ TEST_F(VaultTest, EachSubjectHasItsOwnDataKey) {
   vault_.reset();
   ASSERT_OK_AND_ASSIGN(auto kv, store::OpenRocksDbStore(dir_ / "sites/us-tx"));
   SiteStore site({"us-tx", "US", "oracle", SiteRole::kPrimary}, std::move(kv));
-  ASSERT_OK_AND_ASSIGN(auto k1, site.GetDataKey("u1"));
-  ASSERT_OK_AND_ASSIGN(auto k2, site.GetDataKey("u2"));
+  ASSERT_OK_AND_ASSIGN(auto k1, site.GetDataKey("u1", Classification::kProtected));
+  ASSERT_OK_AND_ASSIGN(auto k2, site.GetDataKey("u2", Classification::kProtected));
   ASSERT_TRUE(k1.has_value() && k2.has_value());
   EXPECT_EQ(k1->kek_id, "site/us-tx/US");
   EXPECT_NE(k1->wrapped, k2->wrapped);
+  // No public record, no public data key.
+  ASSERT_OK_AND_ASSIGN(auto p1, site.GetDataKey("u1", Classification::kPublic));
+  EXPECT_FALSE(p1.has_value());
+}
+
+TEST_F(VaultTest, PublicAndProtectedRecordsHaveTheirOwnDataKeys) {
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "pub", Classification::kPublic, "", "hi"}).status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "sec", Classification::kProtected, "", "s"}).status());
+  ASSERT_OK_AND_ASSIGN(ReadResult r, vault_->Get(As(cn_engineer_), "u1", "pub"));
+  EXPECT_EQ(r.value, "hi");
+  vault_.reset();
+  ASSERT_OK_AND_ASSIGN(auto kv, store::OpenRocksDbStore(dir_ / "sites/us-tx"));
+  SiteStore site({"us-tx", "US", "oracle", SiteRole::kPrimary}, std::move(kv));
+  ASSERT_OK_AND_ASSIGN(auto pub, site.GetDataKey("u1", Classification::kPublic));
+  ASSERT_OK_AND_ASSIGN(auto sec, site.GetDataKey("u1", Classification::kProtected));
+  ASSERT_TRUE(pub.has_value() && sec.has_value());
+  EXPECT_EQ(pub->kek_id, "site/us-tx/US/public");
+  EXPECT_EQ(sec->kek_id, "site/us-tx/US");
+  // The public data key does not open the protected record.
+  ASSERT_OK_AND_ASSIGN(auto ring,
+                       keys::FileKeyring::Open(dir_ / "keyring", crypto::SecretBytes(32)));
+  ASSERT_OK_AND_ASSIGN(crypto::SecretBytes pub_key, keys::UnwrapDataKey(*ring, *pub));
+  ASSERT_OK_AND_ASSIGN(std::optional<StoredRecord> secret, site.GetRecord("u1", "sec"));
+  ASSERT_TRUE(secret.has_value());
+  EXPECT_EQ(secret->key_class, Classification::kProtected);
+  keys::RecordBinding binding{"us-tx", "u1", "sec", "protected", secret->version};
+  EXPECT_THAT(keys::OpenValue(pub_key.view(), binding, secret->envelope),
+              StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST_F(VaultTest, RecordsOfTheSharedKeyFormatStillRead) {
+  // A public record as format 0x01 wrote it: sealed under the subject's protected data key.
+  ASSERT_OK(vault_->RegisterSubject(As(writer_), "u1", "US").status());
+  ASSERT_OK(vault_->Put(As(writer_), {"u1", "sec", Classification::kProtected, "", "s"}).status());
+  vault_.reset();
+  {
+    ASSERT_OK_AND_ASSIGN(auto kv, store::OpenRocksDbStore(dir_ / "sites/us-tx"));
+    SiteStore site({"us-tx", "US", "oracle", SiteRole::kPrimary}, std::move(kv));
+    ASSERT_OK_AND_ASSIGN(auto ring,
+                         keys::FileKeyring::Open(dir_ / "keyring", crypto::SecretBytes(32)));
+    ASSERT_OK_AND_ASSIGN(auto wrapped, site.GetDataKey("u1", Classification::kProtected));
+    ASSERT_OK_AND_ASSIGN(crypto::SecretBytes key, keys::UnwrapDataKey(*ring, *wrapped));
+    keys::RecordBinding binding{"us-tx", "u1", "old", "public", 1};
+    ASSERT_OK_AND_ASSIGN(Bytes envelope, keys::SealValue(key.view(), binding, AsBytes("legacy")));
+    Bytes raw = {0x01, 0x00};  // format 0x01, public
+    AppendU64(raw, 1);
+    raw.insert(raw.end(), envelope.begin(), envelope.end());
+    ASSERT_OK(site.kv().Put("r/u1/old", ToString(raw)));
+  }
+  Open();
+  ASSERT_OK_AND_ASSIGN(ReadResult r, vault_->Get(As(writer_), "u1", "old"));
+  EXPECT_EQ(r.value, "legacy");
+  EXPECT_EQ(r.classification, Classification::kPublic);
 }
 
 TEST_F(VaultTest, EveryDecisionIsLoggedBeforeItsEffectAndNoValueIsLogged) {
