@@ -159,6 +159,16 @@ TEST_F(CustodianProcessTest, ReleasesKeysOnlyUnderItsRulesAndLogsEveryDecision) 
     released_to_bob = true;
   }
   EXPECT_TRUE(released_to_bob);
+  // Its log opens with its own start, naming its configuration.
+  const std::vector<nlohmann::json> events = CustodianEvents();
+  bool started = false;
+  for (const nlohmann::json& e : events) {
+    if (e["kind"] == "node" && e["operation"] == "start" && e["node"] == "custodian-us") {
+      EXPECT_EQ(e["config_sha256"].get<std::string>().size(), 64u);
+      started = true;
+    }
+  }
+  EXPECT_TRUE(started);
 
   // The custodian answers no one without a node token.
   auto client = http::Client::Create(custodian_->url());

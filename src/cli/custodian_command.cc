@@ -23,6 +23,8 @@
 #include "tlog/cosignature.h"
 #include "tlog/witness.h"
 #include "util/status_macros.h"
+#include "util/version.h"
+#include "vault/events.h"
 
 namespace domicile::cli {
 namespace {
@@ -170,12 +172,28 @@ int RunCustodian(const CustodianArgs& args) {
     return 1;
   }
   p.server = std::move(*server);
+  // Its start, with the hash of its configuration, opens each run in its own log.
+  const vault::NodeStart start{std::string(kDomicileVersion), config.source_sha256, "",
+                               p.log->DurableSize()};
+  if (absl::StatusOr<uint64_t> logged =
+          p.event_log->AppendAndWait(vault::NodeStartEvent({config.name}, p.clock.Now(), start));
+      !logged.ok()) {
+    std::cerr << "domicile custodian: cannot log its start: " << logged.status().message() << "\n";
+    p.server->Stop();
+    p.log->Close();
+    return 1;
+  }
   std::printf("listening on %s://%s:%u\nlog key: %s\nwitness key: %s\n", tls ? "https" : "http",
               host.c_str(), p.server->port(), p.log_key.c_str(), p.witness_key.c_str());
   std::fflush(stdout);
   int sig = http::WaitForTerminationSignal();
   spdlog::info("signal {}: stopping", sig);
   p.server->Stop();
+  if (absl::StatusOr<uint64_t> logged =
+          p.event_log->AppendAndWait(vault::NodeStopEvent({config.name}, p.clock.Now()));
+      !logged.ok()) {
+    spdlog::warn("could not log the custodian's stop: {}", logged.status().ToString());
+  }
   p.log->Close();
   return 0;
 }
