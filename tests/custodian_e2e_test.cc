@@ -177,6 +177,33 @@ TEST_F(CustodianProcessTest, ReleasesKeysOnlyUnderItsRulesAndLogsEveryDecision) 
   EXPECT_EQ(anonymous->status, 401);
 }
 
+TEST_F(CustodianProcessTest, BadRequestsGetAClearErrorAndReleaseNothing) {
+  auto client = http::Client::Create(custodian_->url());
+  const std::vector<http::Header> auth = {{"Authorization", std::string("Bearer ") + kNodeToken}};
+  struct Case {
+    std::string method, path, body;
+    int status;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"POST", "/v1/custodian/unwrap", "not json", 400, "JSON object"},
+      {"POST", "/v1/custodian/unwrap", R"({"justification":{}})", 400, "'principal'"},
+      {"POST", "/v1/custodian/data-keys", R"({"kek":"site/oci-us-tx/US"})", 400,
+       "justification: must be an object"},
+      {"POST", "/v1/custodian/keks", R"({"kek":7})", 400, "'kek'"},
+      {"POST", "/v1/custodian/revocations", R"({"grant":""})", 400, "'grant'"},
+      {"GET", "/v1/custodian/unwrap", "", 405, "method_not_allowed"},
+      {"POST", "/v1/custodian/nothing", "{}", 404, "no such resource"},
+  };
+  for (const Case& c : cases) {
+    auto r = (*client)->Do(c.method, c.path, auth, c.body);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, c.status) << c.path << " " << c.body << ": " << r->body;
+    EXPECT_NE(r->body.find(c.says), std::string::npos) << r->body;
+    EXPECT_EQ(r->body.find("data_key"), std::string::npos) << r->body;
+  }
+}
+
 // The custodian keeps revocations itself: after `revoke`, a node that still presented the grant
 // as active — a compromised one — gets nothing.
 TEST_F(CustodianProcessTest, RefusesARevokedGrantToANodeThatIgnoresTheRevocation) {

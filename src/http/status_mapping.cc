@@ -22,18 +22,12 @@ int HttpStatusFor(const absl::Status& status) {
     int http_status;
   };
   static constexpr Mapping kMappings[] = {
-      {error_code::kInvalidArgument, 400},
-      {error_code::kUnauthenticated, 401},
-      {error_code::kDenied, 403},
-      {error_code::kCustodianRefused, 403},
-      {error_code::kNotFound, 404},
-      {error_code::kMethodNotAllowed, 405},
-      {error_code::kAlreadyExists, 409},
-      {error_code::kConflict, 409},
-      {error_code::kTooLarge, 413},
-      {error_code::kResidencyViolation, 422},
-      {error_code::kPolicyRefused, 422},
-      {error_code::kUnavailable, 503},
+      {error_code::kInvalidArgument, 400}, {error_code::kUnauthenticated, 401},
+      {error_code::kDenied, 403},          {error_code::kCustodianRefused, 403},
+      {error_code::kNotFound, 404},        {error_code::kMethodNotAllowed, 405},
+      {error_code::kAlreadyExists, 409},   {error_code::kConflict, 409},
+      {error_code::kTooLarge, 413},        {error_code::kResidencyViolation, 422},
+      {error_code::kPolicyRefused, 422},   {error_code::kUnavailable, 503},
       {error_code::kInternal, 500},
   };
   for (const Mapping& m : kMappings) {
