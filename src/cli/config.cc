@@ -384,7 +384,7 @@ void ParseSites(Checker& c, const toml::table& root, Config& config) {
       c.Problem(&item, "each [[sites]] entry must be a table");
       continue;
     }
-    c.OnlyKeys(*t, "[[sites]]", {"id", "jurisdiction", "operator", "role", "backend"});
+    c.OnlyKeys(*t, "[[sites]]", {"id", "jurisdiction", "operator", "role", "backend", "legacy_of"});
     SiteConfig s;
     if (c.String(*t, "id", s.site.id, true, "[[sites]]")) {
       c.Check(t->get("id"), vault::ValidateId("site id", s.site.id));
@@ -410,6 +410,15 @@ void ParseSites(Checker& c, const toml::table& root, Config& config) {
     }
     if (c.String(*t, "backend", s.backend, false, "[[sites]]") && s.backend != "rocksdb") {
       c.Problem(t->get("backend"), "'backend' must be \"rocksdb\"");
+    }
+    if (t->get("legacy_of") != nullptr) {
+      c.StringArray(*t, "legacy_of", s.site.legacy_of, "[[sites]]");
+      if (s.site.role != vault::SiteRole::kLegacy) {
+        c.Problem(t->get("legacy_of"), "'legacy_of' is for sites whose role is \"legacy\"");
+      }
+      for (const std::string& j : s.site.legacy_of) {
+        c.Check(t->get("legacy_of"), vault::ValidateJurisdiction(j));
+      }
     }
     config.sites.push_back(std::move(s));
   }

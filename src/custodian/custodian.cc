@@ -18,6 +18,7 @@ namespace domicile::custodian {
 namespace {
 
 constexpr std::string_view kRevokedPrefix = "revoked/";
+constexpr std::string_view kDestroyedPrefix = "destroyed/";
 
 // Splits "site/<site>/<jurisdiction>" (keys::KekId) and "site/<site>/<jurisdiction>/public"
 // (keys::PublicKekId).
@@ -81,6 +82,10 @@ absl::StatusOr<std::unique_ptr<Custodian>> Custodian::Open(std::unique_ptr<keys:
     c->revoked_.emplace(key.substr(kRevokedPrefix.size()));
     return true;
   }));
+  RETURN_IF_ERROR(c->state_->Scan(kDestroyedPrefix, [&](std::string_view key, std::string_view) {
+    c->destroyed_.emplace(key.substr(kDestroyedPrefix.size()));
+    return true;
+  }));
   return c;
 }
 
@@ -123,9 +128,11 @@ absl::Status Custodian::Check(const vault::Justification& why, std::string_view 
           vault::PrincipalTypeName(k.type), k.entity, k.location));
     }
   }
-  if (why.action != vault::Action::kRead && why.action != vault::Action::kWrite) {
+  const bool sealing = why.action == vault::Action::kImport || why.action == vault::Action::kMigrate;
+  if (why.action != vault::Action::kRead && why.action != vault::Action::kWrite && !sealing) {
     return CustodianRefusedError(
-        fmt::format("the custodian releases keys for reads and writes, not '{}'",
+        fmt::format("the custodian releases keys for reads, writes, imports and migrations, not "
+                    "'{}'",
                     vault::ActionName(why.action)));
   }
   // 3. Public records are for anyone the node let read them.
@@ -140,6 +147,8 @@ absl::Status Custodian::Check(const vault::Justification& why, std::string_view 
                     p.id, p.location.empty() ? "no jurisdiction" : p.location, kek_jurisdiction,
                     kek_jurisdiction));
   }
+  // 6. Import and migration seal inside the node and hand no value to anyone: no grant.
+  if (sealing) return absl::OkStatus();
   // 5. A person only under a grant with enough valid approvals.
   if (p.type == vault::PrincipalType::kUser) return CheckGrant(why, kek_jurisdiction);
   return absl::OkStatus();
@@ -247,7 +256,16 @@ void Custodian::Unwrap(const vault::Justification& why, const keys::WrappedDataK
                        });
 }
 
+bool Custodian::Destroyed(std::string_view kek_id) const {
+  std::lock_guard lock(mu_);
+  return destroyed_.contains(kek_id);
+}
+
 absl::Status Custodian::EnsureKek(std::string_view kek_id) {
+  if (Destroyed(kek_id)) {
+    return absl::FailedPreconditionError(
+        fmt::format("KEK {} was destroyed (shredded) and is never created again", kek_id));
+  }
   if (keys_->HasKey(kek_id)) return absl::OkStatus();
   absl::StatusOr<uint64_t> logged = options_.log->AppendAndWait(vault::KeyEvent(
       options_.source, clock_->Now(), vault::KeyOperation::kCreate, kek_id, vault::KeyType::kKek));
@@ -270,6 +288,50 @@ absl::Status Custodian::GrantRevoked(std::string_view id) {
   if (revoked_.contains(id)) return absl::OkStatus();
   RETURN_IF_ERROR(state_->Put(fmt::format("{}{}", kRevokedPrefix, id), "1"));
   revoked_.emplace(id);
+  return absl::OkStatus();
+}
+
+absl::Status Custodian::DestroyKek(const vault::Justification& why, std::string_view kek_id) {
+  // 7. Whose KEK, who asks, and for what.
+  absl::Status decision = absl::OkStatus();
+  std::string_view kek_site, kek_jurisdiction;
+  vault::Classification kek_class;
+  if (!ParseKekId(kek_id, kek_site, kek_jurisdiction, kek_class)) {
+    decision = CustodianRefusedError(fmt::format("'{}' is not a data KEK", kek_id));
+  } else if (why.action != vault::Action::kShred && why.action != vault::Action::kShredForce) {
+    decision = CustodianRefusedError(
+        fmt::format("a KEK is destroyed only to shred, not for '{}'", vault::ActionName(why.action)));
+  } else if (why.site != kek_site || why.jurisdiction != kek_jurisdiction) {
+    decision = CustodianRefusedError(fmt::format(
+        "the key {} is not a key of {} data at site '{}'", kek_id, why.jurisdiction, why.site));
+  } else if (why.principal.location != kek_jurisdiction) {
+    decision = CustodianRefusedError(fmt::format(
+        "principal '{}' is located in {}; keys of {} data are destroyed only for principals "
+        "located in {}",
+        why.principal.id, why.principal.location.empty() ? "no jurisdiction" : why.principal.location,
+        kek_jurisdiction, kek_jurisdiction));
+  } else if (!options_.principals.empty()) {
+    auto known = options_.principals.find(why.principal.id);
+    if (known == options_.principals.end() || known->second.type != why.principal.type ||
+        known->second.location != why.principal.location ||
+        known->second.entity != why.principal.entity) {
+      decision = CustodianRefusedError(fmt::format(
+          "the custodian does not know principal '{}' as the node describes it", why.principal.id));
+    }
+  }
+  absl::StatusOr<uint64_t> logged = options_.log->AppendAndWait(
+      CustodianEvent(options_.source, clock_->Now(), "destroy_kek", why, kek_id, decision));
+  if (!logged.ok()) return NotLogged(logged.status());
+  RETURN_IF_ERROR(decision);
+  {
+    std::lock_guard lock(mu_);
+    // Remembered first: a crash between the two leaves a KEK that is refused, never one that
+    // comes back.
+    RETURN_IF_ERROR(state_->Put(fmt::format("{}{}", kDestroyedPrefix, kek_id), "1"));
+    destroyed_.emplace(kek_id);
+  }
+  absl::Status destroyed = keys_->DestroyKey(kek_id);
+  if (!destroyed.ok() && !absl::IsNotFound(destroyed)) return destroyed;
   return absl::OkStatus();
 }
 

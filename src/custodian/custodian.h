@@ -16,6 +16,11 @@
 //      the custodian knows, each located in the jurisdiction and none the requester (one for a
 //      break-glass grant). The signatures are checked against the approver keys the custodian
 //      holds, so a compromised node cannot make up an approval.
+//   6. keys for import and migration (the node seals or re-seals values and returns none of
+//      them to the operator) go to principals located in the jurisdiction without a grant;
+//   7. a KEK is destroyed (shred) only for a principal located in its jurisdiction, with the
+//      node's allow decision for "shred" or "shred.force"; a destroyed KEK id is remembered
+//      and never created again.
 //
 // Every decision, release or refusal, is a "custodian" event (docs/events.md) in the log the
 // custodian is given — the node's log when it runs in process, its own otherwise — durable
@@ -84,6 +89,10 @@ class Custodian final : public vault::KeyCustodian {
   absl::StatusOr<keys::NewDataKey> NewDataKey(const vault::Justification& why,
                                               std::string_view kek_id) override;
   absl::Status GrantRevoked(std::string_view id) override;
+  absl::Status DestroyKek(const vault::Justification& why, std::string_view kek_id) override;
+
+  // Whether KEK `kek_id` was destroyed.
+  bool Destroyed(std::string_view kek_id) const;
 
   keys::KeyProvider& keys() const { return *keys_; }
 
@@ -104,7 +113,8 @@ class Custodian final : public vault::KeyCustodian {
   const Clock* const clock_;
   const CustodianOptions options_;
   mutable std::mutex mu_;
-  std::set<std::string, std::less<>> revoked_;  // guarded by mu_
+  std::set<std::string, std::less<>> revoked_;    // guarded by mu_
+  std::set<std::string, std::less<>> destroyed_;  // KEK ids; guarded by mu_
   mutable std::mutex verified_mu_;
   // SHA-256 of (approver key, statement, note) of each signature verified; guarded by
   // verified_mu_, emptied when it reaches kMaxVerified.

@@ -139,6 +139,17 @@ http::Response CustodianService::HandleBlocking(const http::Request& request) co
     }
     return http::JsonResponse(200, {{"kek", *kek}});
   }
+  if (request.path == "/v1/custodian/keks/destroy") {
+    absl::StatusOr<vault::Justification> why =
+        JustificationFromJson(body->value("justification", nlohmann::json()));
+    if (!why.ok()) return http::ErrorResponse(why.status());
+    absl::StatusOr<std::string> kek = KekOf(*body);
+    if (!kek.ok()) return http::ErrorResponse(kek.status());
+    if (absl::Status s = options_.custodian->DestroyKek(*why, *kek); !s.ok()) {
+      return http::ErrorResponse(s);
+    }
+    return http::JsonResponse(200, {{"kek", *kek}, {"destroyed", true}});
+  }
   if (request.path == "/v1/custodian/revocations") {
     auto it = body->find("grant");
     if (it == body->end() || !it->is_string() || it->get<std::string>().empty()) {

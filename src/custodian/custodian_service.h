@@ -7,6 +7,8 @@
 //   POST /v1/custodian/data-keys    {"justification": {...}, "kek": ID}
 //                                   -> 200 {"data_key": base64, "wrapped": {"kek","wrapped"}}
 //   POST /v1/custodian/keks         {"kek": ID} -> 200 {"kek": ID}
+//   POST /v1/custodian/keks/destroy {"justification": {...}, "kek": ID}
+//                                   -> 200 {"kek": ID, "destroyed": true}
 //   POST /v1/custodian/revocations  {"grant": ID} -> 200 {"grant": ID}
 //
 // Refusals are 403 with error code "custodian_refused" and the rule that failed; a decision it

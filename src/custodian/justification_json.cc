@@ -137,7 +137,9 @@ nlohmann::json JustificationToJson(const vault::Justification& why) {
         {"roles", p.roles},
         {"team", p.team}}},
       {"action", vault::ActionName(why.action)},
-      {"kind", why.kind == vault::Resource::Kind::kSubject ? "subject" : "record"},
+      {"kind", why.kind == vault::Resource::Kind::kSubject ? "subject"
+               : why.kind == vault::Resource::Kind::kSite  ? "site"
+                                                            : "record"},
       {"subject", why.subject},
       {"key", why.key},
       {"jurisdiction", why.jurisdiction},
@@ -172,10 +174,12 @@ absl::StatusOr<vault::Justification> JustificationFromJson(const nlohmann::json&
     why.kind = vault::Resource::Kind::kRecord;
   } else if (kind == "subject") {
     why.kind = vault::Resource::Kind::kSubject;
+  } else if (kind == "site") {
+    why.kind = vault::Resource::Kind::kSite;
   } else {
-    return Bad("kind", "must be \"record\" or \"subject\"");
+    return Bad("kind", "must be \"record\", \"subject\" or \"site\"");
   }
-  ASSIGN_OR_RETURN(why.subject, Str(j, "subject"));
+  ASSIGN_OR_RETURN(why.subject, Str(j, "subject", why.kind != vault::Resource::Kind::kSite));
   ASSIGN_OR_RETURN(why.key, Str(j, "key", /*required=*/false));
   ASSIGN_OR_RETURN(why.jurisdiction, Str(j, "jurisdiction"));
   ASSIGN_OR_RETURN(why.site, Str(j, "site"));

@@ -140,6 +140,13 @@ absl::StatusOr<keys::NewDataKey> RemoteCustodian::NewDataKey(const vault::Justif
   return out;
 }
 
+absl::Status RemoteCustodian::DestroyKek(const vault::Justification& why,
+                                         std::string_view kek_id) {
+  return PostShared("/v1/custodian/keks/destroy",
+                    {{"justification", JustificationToJson(why)}, {"kek", kek_id}})
+      .status();
+}
+
 absl::Status RemoteCustodian::GrantRevoked(std::string_view id) {
   return PostShared("/v1/custodian/revocations", {{"grant", id}}).status();
 }

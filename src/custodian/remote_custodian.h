@@ -46,6 +46,7 @@ class RemoteCustodian final : public vault::KeyCustodian {
   absl::StatusOr<keys::NewDataKey> NewDataKey(const vault::Justification& why,
                                               std::string_view kek_id) override;
   absl::Status GrantRevoked(std::string_view id) override;
+  absl::Status DestroyKek(const vault::Justification& why, std::string_view kek_id) override;
 
  private:
   explicit RemoteCustodian(RemoteCustodianOptions options);

@@ -78,6 +78,15 @@ class KvStore {
   // Visits every key starting with `prefix`, in ascending order, from a consistent view.
   virtual absl::Status Scan(std::string_view prefix, const ScanFn& fn) const = 0;
 
+  // Scan, starting at the first key >= `start` (resuming a long scan). The default skips the
+  // keys before `start`; backends override it with a seek.
+  virtual absl::Status ScanFrom(std::string_view prefix, std::string_view start,
+                                const ScanFn& fn) const {
+    return Scan(prefix, [&](std::string_view key, std::string_view value) {
+      return key < start || fn(key, value);
+    });
+  }
+
   // Takes a consistent snapshot of the whole store.
   virtual absl::StatusOr<std::unique_ptr<Snapshot>> GetSnapshot() const = 0;
 };

@@ -89,14 +89,14 @@ absl::StatusOr<std::string> GetAt(rocksdb::DB* db, const rocksdb::Snapshot* snap
 // Visits the keys starting with `prefix` as of `snapshot` (the iterator's own implicit
 // snapshot when null).
 absl::Status ScanAt(rocksdb::DB* db, const rocksdb::Snapshot* snapshot, std::string_view prefix,
-                    const ScanFn& fn) {
+                    const ScanFn& fn, std::string_view start = {}) {
   const std::string upper = PrefixSuccessor(prefix);
   const rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot;
   if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options));
-  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+  for (it->Seek(ToSlice(start > prefix ? start : prefix)); it->Valid(); it->Next()) {
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
   }
   return FromRocksDb(it->status());
@@ -164,6 +164,10 @@ class RocksDbStore : public KvStore {
 
   absl::Status Scan(std::string_view prefix, const ScanFn& fn) const override {
     return ScanAt(db_.get(), nullptr, prefix, fn);
+  }
+  absl::Status ScanFrom(std::string_view prefix, std::string_view start,
+                        const ScanFn& fn) const override {
+    return ScanAt(db_.get(), nullptr, prefix, fn, start);
   }
 
   absl::StatusOr<std::unique_ptr<Snapshot>> GetSnapshot() const override {

@@ -57,6 +57,12 @@ void DataKeyCache::DropGrant(std::string_view grant_id) {
   }
 }
 
+void DataKeyCache::Clear() {
+  std::lock_guard lock(mu_);
+  index_.clear();
+  lru_.clear();
+}
+
 size_t DataKeyCache::size() const {
   std::lock_guard lock(mu_);
   return lru_.size();

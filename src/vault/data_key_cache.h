@@ -41,6 +41,8 @@ class DataKeyCache {
 
   // Drops every key kept under grant `grant_id`.
   void DropGrant(std::string_view grant_id);
+  // Drops every key.
+  void Clear();
 
   size_t size() const;
 

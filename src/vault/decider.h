@@ -16,6 +16,7 @@
 
 #include "vault/classification.h"
 #include "vault/principal.h"
+#include "vault/site.h"
 
 namespace domicile::vault {
 
@@ -29,16 +30,19 @@ enum class Action {
   kRequest,
   kApprove,
   kRevoke,
+  kImport,
   kMigrate,
   kShred,
+  kShredForce,
   kBackup,
   kRestore,
   kPolicyUpdate,
 };
-inline constexpr Action kAllActions[] = {Action::kRead,   Action::kWrite,   Action::kDelete,
-                                         Action::kList,   Action::kRequest, Action::kApprove,
-                                         Action::kRevoke, Action::kMigrate, Action::kShred,
-                                         Action::kBackup, Action::kRestore, Action::kPolicyUpdate};
+inline constexpr Action kAllActions[] = {
+    Action::kRead,    Action::kWrite,      Action::kDelete, Action::kList,
+    Action::kRequest, Action::kApprove,    Action::kRevoke, Action::kImport,
+    Action::kMigrate, Action::kShred,      Action::kShredForce, Action::kBackup,
+    Action::kRestore, Action::kPolicyUpdate};
 
 std::string_view ActionName(Action action);
 std::optional<Action> ParseAction(std::string_view name);
@@ -47,9 +51,12 @@ std::optional<Action> ParseAction(std::string_view name);
 // (or would hold) it. For a subject (registration, listing): key is empty. For the policy set
 // itself (kPolicy): only the kind matters. For a grant (request, approve, revoke): its id,
 // requester, the jurisdiction and class of the data it is about, and its subject when scoped
-// to one.
+// to one. For a site (the lifecycle operations: import, migrate, shred, backup, restore): the
+// site acted on, the jurisdiction whose data the operation moves or destroys, and the other
+// site or backup destination involved (migrate's target, backup's destination, restore's
+// source), if any.
 struct Resource {
-  enum class Kind { kRecord, kSubject, kPolicy, kGrant };
+  enum class Kind { kRecord, kSubject, kPolicy, kGrant, kSite };
   Resource() = default;
   Resource(Kind kind, std::string_view subject, std::string_view key, std::string_view jurisdiction,
            Classification classification, std::string_view site, std::string_view grant_id = {},
@@ -71,6 +78,8 @@ struct Resource {
   std::string_view site;
   std::string_view grant_id;   // kGrant
   std::string_view requester;  // kGrant: the requesting principal's id
+  const Site* site_info = nullptr;  // kSite: the site's jurisdiction, role and operator
+  std::string_view peer;            // kSite: the other site or destination, if any
 };
 
 struct GrantFacts;

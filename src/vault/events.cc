@@ -19,6 +19,8 @@ std::string_view ResourceTypeName(Resource::Kind kind) {
       return "policy";
     case Resource::Kind::kGrant:
       return "grant";
+    case Resource::Kind::kSite:
+      return "site";
   }
   return "unknown";
 }
@@ -34,6 +36,7 @@ nlohmann::json ResourceJson(const Resource& r) {
   if (!r.site.empty()) out["site"] = r.site;
   if (!r.grant_id.empty()) out["id"] = r.grant_id;
   if (!r.requester.empty()) out["requester"] = r.requester;
+  if (!r.peer.empty()) out["peer"] = r.peer;
   return out;
 }
 
@@ -43,7 +46,9 @@ nlohmann::json ResourceJson(const Resource& r) {
 bool FastAccessEvent(const EventSource& source, std::chrono::system_clock::time_point time,
                      const Principal& p, Action action, const Resource& r,
                      const RequestContext& context, const Decision& d, std::string& out) {
-  if (r.kind == Resource::Kind::kGrant) return false;  // rare: the general path
+  if (r.kind == Resource::Kind::kGrant || r.kind == Resource::Kind::kSite) {
+    return false;  // rare: the general path
+  }
   out.clear();
   out.reserve(640);
   FastJson j(out);

@@ -59,6 +59,12 @@ class KeyCustodian {
 
   // Tells the custodian that grant `id` was revoked: it releases nothing under it any more.
   virtual absl::Status GrantRevoked(std::string_view id) = 0;
+
+  // Destroys KEK `kek_id` for good (crypto-shredding: every data key wrapped under it, and every
+  // value sealed under those, becomes unrecoverable, backups included), given the node's
+  // durable allow decision for the shred. The custodian remembers the id and never creates it
+  // again. OK if it was already destroyed. Blocks.
+  virtual absl::Status DestroyKek(const Justification& why, std::string_view kek_id) = 0;
 };
 
 // A custodian that checks nothing but that the key provider holds the KEK. For unit tests and
@@ -76,6 +82,10 @@ class UncheckedCustodian final : public KeyCustodian {
     return keys::GenerateDataKey(*keys_, kek_id);
   }
   absl::Status GrantRevoked(std::string_view) override { return absl::OkStatus(); }
+  absl::Status DestroyKek(const Justification&, std::string_view kek_id) override {
+    absl::Status s = keys_->DestroyKey(kek_id);
+    return absl::IsNotFound(s) ? absl::OkStatus() : s;
+  }
   keys::KeyProvider& keys() { return *keys_; }
 
  private:

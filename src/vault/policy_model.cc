@@ -58,6 +58,18 @@ policy::Entity ResourceEntity(const Resource& r) {
                  {"subject", Value::String(std::string(r.subject))},
                  {"requester", Value::Entity(EntityUid{"User", std::string(r.requester)})}};
       break;
+    case Resource::Kind::kSite: {
+      e.uid = EntityUid{"Site", std::string(r.site)};
+      const Site* s = r.site_info;
+      e.attrs = {
+          {"jurisdiction", Value::String(std::string(r.jurisdiction))},
+          {"site", Value::String(std::string(r.site))},
+          {"site_jurisdiction", Value::String(s != nullptr ? s->jurisdiction : std::string())},
+          {"role", Value::String(std::string(s != nullptr ? SiteRoleName(s->role) : ""))},
+          {"operator", Value::String(s != nullptr ? s->operator_name : std::string())},
+          {"peer", Value::String(std::string(r.peer))}};
+      break;
+    }
   }
   return e;
 }
@@ -125,10 +137,10 @@ std::vector<std::string> ValidateAgainstModel(const policy::PolicySet& policies)
           uid.type == "Action" && std::any_of(std::begin(kAllActions), std::end(kAllActions),
                                               [&](Action a) { return ActionName(a) == uid.id; });
       if (!declared) {
-        problem(
-            fmt::format("action {} is not declared (read, write, delete, list, request, "
-                        "approve, revoke, migrate, shred, backup, restore, policy.update)",
-                        uid.ToString()));
+        std::vector<std::string_view> names;
+        for (Action a : kAllActions) names.push_back(ActionName(a));
+        problem(fmt::format("action {} is not declared ({})", uid.ToString(),
+                            fmt::join(names, ", ")));
       }
     }
   }

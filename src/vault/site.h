@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace domicile::vault {
 
@@ -19,6 +20,9 @@ struct Site {
   std::string jurisdiction;   // ISO 3166-1 alpha-2, e.g. "US"
   std::string operator_name;  // e.g. "oracle"
   SiteRole role = SiteRole::kPrimary;
+  // A legacy site: the jurisdictions whose data it holds (import into it is allowed only for
+  // these; migration and shredding act on them). Empty for other roles.
+  std::vector<std::string> legacy_of = {};
 };
 
 }  // namespace domicile::vault

@@ -12,14 +12,40 @@ namespace {
 constexpr uint8_t kRecordFormatSharedKey = 0x01;
 constexpr uint8_t kRecordFormat = 0x02;
 
-std::string RecordKey(std::string_view subject, std::string_view key) {
+}  // namespace
+
+std::string RecordStoreKey(std::string_view subject, std::string_view key) {
   return fmt::format("r/{}/{}", subject, key);
 }
-std::string DataKeyKey(std::string_view subject, Classification key_class) {
+std::string DataKeyStoreKey(std::string_view subject, Classification key_class) {
   return fmt::format("{}/{}", key_class == Classification::kPublic ? "kp" : "k", subject);
 }
 
-std::string EncodeRecord(const StoredRecord& r) {
+bool ParseRecordStoreKey(std::string_view store_key, std::string_view& subject,
+                         std::string_view& key) {
+  if (!store_key.starts_with("r/")) return false;
+  store_key.remove_prefix(2);
+  const size_t slash = store_key.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == store_key.size()) return false;
+  subject = store_key.substr(0, slash);
+  key = store_key.substr(slash + 1);
+  return true;
+}
+
+bool ParseDataKeyStoreKey(std::string_view store_key, std::string_view& subject) {
+  if (store_key.starts_with("kp/")) {
+    store_key.remove_prefix(3);
+  } else if (store_key.starts_with("k/")) {
+    store_key.remove_prefix(2);
+  } else {
+    return false;
+  }
+  if (store_key.empty() || store_key.find('/') != std::string_view::npos) return false;
+  subject = store_key;
+  return true;
+}
+
+std::string EncodeStoredRecord(const StoredRecord& r) {
   Bytes out;
   out.reserve(10 + r.envelope.size());
   out.push_back(kRecordFormat);
@@ -29,7 +55,7 @@ std::string EncodeRecord(const StoredRecord& r) {
   return ToString(out);
 }
 
-absl::StatusOr<StoredRecord> DecodeRecord(std::string_view bytes) {
+absl::StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
   ByteReader reader(AsBytes(bytes));
   uint8_t format, cls;
   StoredRecord r;
@@ -44,23 +70,21 @@ absl::StatusOr<StoredRecord> DecodeRecord(std::string_view bytes) {
   return r;
 }
 
-}  // namespace
-
 SiteStore::SiteStore(Site site, std::unique_ptr<store::KvStore> store)
     : site_(std::move(site)), store_(std::move(store)) {}
 
 absl::StatusOr<std::optional<StoredRecord>> SiteStore::GetRecord(std::string_view subject,
                                                                  std::string_view key) const {
-  absl::StatusOr<std::string> raw = store_->Get(RecordKey(subject, key));
+  absl::StatusOr<std::string> raw = store_->Get(RecordStoreKey(subject, key));
   if (absl::IsNotFound(raw.status())) return std::nullopt;
   RETURN_IF_ERROR(raw.status());
-  ASSIGN_OR_RETURN(StoredRecord record, DecodeRecord(*raw));
+  ASSIGN_OR_RETURN(StoredRecord record, DecodeStoredRecord(*raw));
   return record;
 }
 
 absl::StatusOr<std::optional<keys::WrappedDataKey>> SiteStore::GetDataKey(
     std::string_view subject, Classification key_class) const {
-  absl::StatusOr<std::string> raw = store_->Get(DataKeyKey(subject, key_class));
+  absl::StatusOr<std::string> raw = store_->Get(DataKeyStoreKey(subject, key_class));
   if (absl::IsNotFound(raw.status())) return std::nullopt;
   RETURN_IF_ERROR(raw.status());
   ASSIGN_OR_RETURN(keys::WrappedDataKey key, keys::DecodeWrappedDataKey(AsBytes(*raw)));
@@ -72,22 +96,41 @@ absl::Status SiteStore::WriteRecord(std::string_view subject, std::string_view k
                                     const keys::WrappedDataKey* new_data_key) {
   store::WriteBatch batch;
   if (new_data_key != nullptr) {
-    batch.Put(DataKeyKey(subject, record.classification),
+    batch.Put(DataKeyStoreKey(subject, record.classification),
               AsChars(keys::EncodeWrappedDataKey(*new_data_key)));
   }
-  batch.Put(RecordKey(subject, key), EncodeRecord(record));
+  batch.Put(RecordStoreKey(subject, key), EncodeStoredRecord(record));
   return store_->Write(batch);
 }
 
 absl::Status SiteStore::DeleteRecord(std::string_view subject, std::string_view key) {
-  return store_->Delete(RecordKey(subject, key));
+  return store_->Delete(RecordStoreKey(subject, key));
+}
+
+absl::StatusOr<SiteStore::Erased> SiteStore::EraseSubject(std::string_view subject) {
+  store::WriteBatch batch;
+  Erased erased;
+  const std::string prefix = fmt::format("r/{}/", subject);
+  RETURN_IF_ERROR(store_->Scan(prefix, [&](std::string_view k, std::string_view) {
+    batch.Delete(k);
+    ++erased.records;
+    return true;
+  }));
+  for (Classification c : {Classification::kProtected, Classification::kPublic}) {
+    ASSIGN_OR_RETURN(std::optional<keys::WrappedDataKey> key, GetDataKey(subject, c));
+    if (!key.has_value()) continue;
+    batch.Delete(DataKeyStoreKey(subject, c));
+    ++erased.data_keys;
+  }
+  RETURN_IF_ERROR(store_->Write(batch));
+  return erased;
 }
 
 absl::Status SiteStore::ListRecords(std::string_view subject, const RecordFn& fn) const {
   const std::string prefix = fmt::format("r/{}/", subject);
   absl::Status decode_error;
   RETURN_IF_ERROR(store_->Scan(prefix, [&](std::string_view k, std::string_view v) {
-    absl::StatusOr<StoredRecord> record = DecodeRecord(v);
+    absl::StatusOr<StoredRecord> record = DecodeStoredRecord(v);
     if (!record.ok()) {
       decode_error = record.status();
       return false;

@@ -35,6 +35,19 @@ struct StoredRecord {
   Bytes envelope;
 };
 
+// The layout's keys and the record format, for code that reads or writes a site's store in
+// bulk (src/ops: import, migration, shredding, backups).
+std::string RecordStoreKey(std::string_view subject, std::string_view key);
+std::string DataKeyStoreKey(std::string_view subject, Classification key_class);
+std::string EncodeStoredRecord(const StoredRecord& record);
+// DataLoss if malformed.
+absl::StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes);
+// Splits a record's store key "r/<subject>/<key>"; false if it is not one.
+bool ParseRecordStoreKey(std::string_view store_key, std::string_view& subject,
+                         std::string_view& key);
+// Splits a data key's store key "k/<subject>" or "kp/<subject>"; false if it is not one.
+bool ParseDataKeyStoreKey(std::string_view store_key, std::string_view& subject);
+
 class SiteStore {
  public:
   SiteStore(Site site, std::unique_ptr<store::KvStore> store);
@@ -54,6 +67,14 @@ class SiteStore {
   absl::Status WriteRecord(std::string_view subject, std::string_view key,
                            const StoredRecord& record, const keys::WrappedDataKey* new_data_key);
   absl::Status DeleteRecord(std::string_view subject, std::string_view key);
+
+  // Deletes every record and data key of the subject at this site, atomically. Returns how
+  // many of each were deleted.
+  struct Erased {
+    uint64_t records = 0;
+    uint64_t data_keys = 0;
+  };
+  absl::StatusOr<Erased> EraseSubject(std::string_view subject);
 
   // Visits the subject's records in key order.
   using RecordFn = std::function<void(std::string_view key, const StoredRecord& record)>;

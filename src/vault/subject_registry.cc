@@ -9,6 +9,7 @@ namespace domicile::vault {
 namespace {
 
 std::string SubjectKey(std::string_view id) { return fmt::format("s/{}", id); }
+std::string ErasedKey(std::string_view id) { return fmt::format("e/{}", id); }
 
 }  // namespace
 
@@ -55,6 +56,28 @@ absl::StatusOr<std::string> SubjectRegistry::Jurisdiction(std::string_view id) c
   std::string jurisdiction = doc["jurisdiction"].get<std::string>();
   Remember(id, jurisdiction);
   return jurisdiction;
+}
+
+absl::Status SubjectRegistry::Erase(std::string_view id) {
+  std::lock_guard lock(register_mu_);
+  store::WriteBatch batch;
+  batch.Delete(SubjectKey(id));
+  batch.Put(ErasedKey(id), nlohmann::json({{"erased_at", clock_->NowUnixSeconds()}}).dump());
+  RETURN_IF_ERROR(meta_->Write(batch));
+  std::unique_lock cache_lock(cache_mu_);
+  cache_.erase(std::string(id));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<int64_t>> SubjectRegistry::ErasedAt(std::string_view id) const {
+  absl::StatusOr<std::string> raw = meta_->Get(ErasedKey(id));
+  if (absl::IsNotFound(raw.status())) return std::nullopt;
+  RETURN_IF_ERROR(raw.status());
+  nlohmann::json doc = nlohmann::json::parse(*raw, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("erased_at") || !doc["erased_at"].is_number_integer()) {
+    return absl::DataLossError(fmt::format("erasure record of subject '{}' is malformed", id));
+  }
+  return doc["erased_at"].get<int64_t>();
 }
 
 }  // namespace domicile::vault

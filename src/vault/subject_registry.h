@@ -29,6 +29,12 @@ class SubjectRegistry {
   // The subject's home jurisdiction; NotFound if it is not registered.
   absl::StatusOr<std::string> Jurisdiction(std::string_view id) const;
 
+  // Forgets the subject (right to erasure) and remembers when, under e/<subject> as JSON
+  // {"erased_at": <unix seconds>}: a restore skips what a backup holds of it.
+  absl::Status Erase(std::string_view id);
+  // When the subject was last erased (unix seconds), or nullopt if never.
+  absl::StatusOr<std::optional<int64_t>> ErasedAt(std::string_view id) const;
+
  private:
   struct Hash {
     using is_transparent = void;

@@ -61,10 +61,14 @@ std::string_view ActionName(Action action) {
       return "approve";
     case Action::kRevoke:
       return "revoke";
+    case Action::kImport:
+      return "import";
     case Action::kMigrate:
       return "migrate";
     case Action::kShred:
       return "shred";
+    case Action::kShredForce:
+      return "shred.force";
     case Action::kBackup:
       return "backup";
     case Action::kRestore:

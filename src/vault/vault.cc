@@ -192,6 +192,18 @@ absl::StatusOr<std::shared_ptr<const crypto::SecretBytes>> Vault::DataKeyNow(
   return future.get();
 }
 
+Decision Vault::Decide(const Caller& caller, Action action, const Resource& resource) const {
+  if (caller.principal == nullptr) return Decision{false, "no principal", {}, {}, {}};
+  return decider_->Decide(*caller.principal, action, resource, caller.context);
+}
+
+std::vector<std::unique_lock<std::mutex>> Vault::LockAllSubjects() const {
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(stripes_.size());
+  for (std::mutex& m : stripes_) locks.emplace_back(m);  // always in the same order
+  return locks;
+}
+
 absl::StatusOr<uint64_t> Vault::Authorize(const Caller& caller, Action action,
                                           const Resource& resource) {
   if (caller.principal == nullptr) return absl::UnauthenticatedError("no principal");
@@ -482,6 +494,46 @@ absl::StatusOr<ListResult> Vault::List(const Caller& caller, std::string_view su
   out.records.reserve(merged.size());
   for (auto& [k, info] : merged) out.records.push_back(std::move(info));
   return out;
+}
+
+absl::StatusOr<EraseResult> Vault::EraseSubject(const Caller& caller, std::string_view subject) {
+  RETURN_IF_ERROR(ValidateSubjectId(subject));
+  if (caller.principal == nullptr) return absl::UnauthenticatedError("no principal");
+  ASSIGN_OR_RETURN(std::string jurisdiction, subjects_.Jurisdiction(subject));
+  Resource resource{Resource::Kind::kSubject,   subject, "", jurisdiction,
+                    Classification::kProtected, ""};
+  Decision d = decider_->Decide(*caller.principal, Action::kDelete, resource, caller.context);
+  if (!d.allow) return LogDecision(caller, Action::kDelete, resource, d).status();
+  std::lock_guard lock(StripeFor(subject));
+  // What each site holds, for the event; then the keys and records go, site by site.
+  EraseResult result;
+  nlohmann::json held = nlohmann::json::array();
+  for (const auto& s : sites_) {
+    uint64_t records = 0;
+    RETURN_IF_ERROR(s->ListRecords(subject, [&](std::string_view, const StoredRecord&) { ++records; }));
+    uint64_t data_keys = 0;
+    for (Classification c : {Classification::kProtected, Classification::kPublic}) {
+      ASSIGN_OR_RETURN(std::optional<keys::WrappedDataKey> key, s->GetDataKey(subject, c));
+      if (key.has_value()) ++data_keys;
+    }
+    if (records == 0 && data_keys == 0) continue;
+    held.push_back({{"site", s->site().id}, {"records", records}, {"data_keys", data_keys}});
+  }
+  nlohmann::json effect = {{"erasure", true}, {"sites", held}};
+  ASSIGN_OR_RETURN(result.log_index, LogDecision(caller, Action::kDelete, resource, d, effect));
+  for (const auto& s : sites_) {
+    absl::StatusOr<SiteStore::Erased> erased = s->EraseSubject(subject);
+    if (!erased.ok()) return WithLogIndex(erased.status(), result.log_index);
+    if (erased->records == 0 && erased->data_keys == 0) continue;
+    result.sites.push_back(s->site().id);
+    result.records += erased->records;
+    result.data_keys += erased->data_keys;
+  }
+  data_keys_.Clear();
+  if (absl::Status st = subjects_.Erase(subject); !st.ok()) {
+    return WithLogIndex(st, result.log_index);
+  }
+  return result;
 }
 
 }  // namespace domicile::vault

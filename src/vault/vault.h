@@ -78,6 +78,13 @@ struct ListResult {
   uint64_t log_index = 0;
 };
 
+struct EraseResult {
+  std::vector<std::string> sites;  // the sites that held something of the subject
+  uint64_t records = 0;            // records deleted
+  uint64_t data_keys = 0;          // wrapped data keys destroyed
+  uint64_t log_index = 0;
+};
+
 struct RegisterResult {
   bool created = false;  // false: it was already registered there
   uint64_t log_index = 0;
@@ -124,6 +131,10 @@ class Vault {
   absl::StatusOr<uint64_t> Delete(const Caller& caller, std::string_view subject,
                                   std::string_view key);
   absl::StatusOr<ListResult> List(const Caller& caller, std::string_view subject);
+  // Right to erasure: destroys the subject's data keys at every site and deletes its records,
+  // then forgets its registration (the policy action "delete" on the subject). Logged with
+  // what was destroyed where. NotFound if the subject is not registered.
+  absl::StatusOr<EraseResult> EraseSubject(const Caller& caller, std::string_view subject);
 
   // A registered subject's home jurisdiction; NotFound if it is not registered.
   absl::StatusOr<std::string> SubjectJurisdiction(std::string_view id) const {
@@ -138,9 +149,27 @@ class Vault {
   std::vector<Site> sites() const;
   const ResidencyRules& rules() const { return rules_; }
 
+  // For the lifecycle operations (src/ops), which move, shred and back up whole sites.
+  // The site named `id`, or null.
+  SiteStore* FindSite(std::string_view id) const;
+  KeyCustodian& custodian() { return *custodian_; }
+  SubjectRegistry& subjects() { return subjects_; }
+  // The decider's answer, not logged (LogDecision logs it).
+  Decision Decide(const Caller& caller, Action action, const Resource& resource) const;
+  // Holds every subject's write lock, so that a batch of records moved between sites cannot
+  // race a live write. Hold it briefly.
+  std::vector<std::unique_lock<std::mutex>> LockAllSubjects() const;
+  // Forgets every data key the custodian released (after keys were destroyed).
+  void ForgetDataKeys() { data_keys_.Clear(); }
+
   // Asks the decider and logs the decision; returns the event's log index once durable.
   // PermissionDenied (error name "denied", with the reason and the log index) when refused.
   absl::StatusOr<uint64_t> Authorize(const Caller& caller, Action action, const Resource& resource);
+  // Logs an access decision and waits. OK(index) for an allow; for a deny, the denied error
+  // carrying the index; Unavailable if the log refused the event.
+  absl::StatusOr<uint64_t> LogDecision(const Caller& caller, Action action,
+                                       const Resource& resource, const Decision& decision,
+                                       const nlohmann::json& effect = nullptr);
   // Appends an event that is not an access decision (policy, key, node) and waits until it is
   // durable.
   absl::StatusOr<uint64_t> LogEvent(std::string event);
@@ -160,7 +189,6 @@ class Vault {
   absl::StatusOr<std::shared_ptr<const crypto::SecretBytes>> DataKeyNow(
       const Justification& why, const keys::WrappedDataKey& wrapped);
 
-  SiteStore* FindSite(std::string_view id) const;
   // The sites that may hold a subject's live record, in lookup order: the allowed primaries of
   // its jurisdiction, then legacy sites.
   std::vector<SiteStore*> ReadableSites(std::string_view jurisdiction) const;
@@ -168,11 +196,6 @@ class Vault {
   absl::StatusOr<SiteStore*> TargetSite(std::string_view requested, std::string_view subject,
                                         std::string_view key, std::string_view jurisdiction) const;
   std::mutex& StripeFor(std::string_view subject) const;
-  // Logs an access decision and waits. OK(index) for an allow; for a deny, the denied error
-  // carrying the index; Unavailable if the log refused the event.
-  absl::StatusOr<uint64_t> LogDecision(const Caller& caller, Action action,
-                                       const Resource& resource, const Decision& decision,
-                                       const nlohmann::json& effect = nullptr);
   // Logs a refusal that is not the policy's (residency, conflict) as a deny, and returns
   // `refusal` carrying the index (or Unavailable).
   absl::Status LogRefusal(const Caller& caller, Action action, const Resource& resource,

@@ -91,6 +91,9 @@ class VaultTest : public ::testing::Test {
       revoked.emplace_back(id);
       return absl::OkStatus();
     }
+    absl::Status DestroyKek(const Justification& why, std::string_view kek) override {
+      return inner_.DestroyKek(why, kek);
+    }
     std::atomic<int> unwraps{0};
     std::atomic<uint64_t> last_log_index{0};
     std::vector<std::string> revoked;
