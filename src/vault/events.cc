@@ -112,6 +112,15 @@ nlohmann::json EventBase(const EventSource& source, std::string_view kind,
           {"node", source.node}};
 }
 
+std::string LifecycleEvent(const EventSource& source, std::chrono::system_clock::time_point time,
+                           std::string_view kind, const Principal& principal,
+                           const nlohmann::json& details) {
+  nlohmann::json e = EventBase(source, kind, time);
+  e["principal"] = PrincipalJson(principal);
+  for (const auto& [name, value] : details.items()) e[name] = value;
+  return CanonicalJson(e);
+}
+
 nlohmann::json PrincipalJson(const Principal& p) {
   nlohmann::json out = {{"id", p.id},
                         {"type", PrincipalTypeName(p.type)},

@@ -49,6 +49,12 @@ enum class KeyType { kKek, kSigning };
 std::string KeyEvent(const EventSource& source, std::chrono::system_clock::time_point time,
                      KeyOperation operation, std::string_view key_id, KeyType type);
 
+// A lifecycle operation's record (kind "import", "migration", "shred", "backup", "restore"):
+// the common fields, the principal who ran it, and `details` (an object) merged in.
+std::string LifecycleEvent(const EventSource& source, std::chrono::system_clock::time_point time,
+                           std::string_view kind, const Principal& principal,
+                           const nlohmann::json& details);
+
 struct NodeStart {
   std::string version;
   std::string config_sha256;

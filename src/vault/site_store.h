@@ -53,7 +53,7 @@ class SiteStore {
   SiteStore(Site site, std::unique_ptr<store::KvStore> store);
 
   const Site& site() const { return site_; }
-  store::KvStore& kv() { return *store_; }
+  store::KvStore& kv() const { return *store_; }
 
   // The record, or nullopt if this site does not hold it. DataLoss if it is malformed.
   absl::StatusOr<std::optional<StoredRecord>> GetRecord(std::string_view subject,

@@ -174,6 +174,7 @@ class Vault {
   // durable.
   absl::StatusOr<uint64_t> LogEvent(std::string event);
   const EventSource& event_source() const { return options_.source; }
+  size_t max_value_bytes() const { return options_.max_value_bytes; }
   const Clock* clock() const { return clock_; }
 
  private:

@@ -1,0 +1,304 @@
+// Import, migration, shredding and erasure on a vault with a legacy site and a primary site,
+// with the real key custodian (its rules 6 and 7) over a file keyring.
+#include <string>
+#include <vector>
+
+#include "custodian/custodian.h"
+#include "fmt/format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "keys/file_keyring.h"
+#include "nlohmann/json.hpp"
+#include "ops/import.h"
+#include "ops/migration.h"
+#include "ops/shred.h"
+#include "store/rocksdb_store.h"
+#include "util/encoding.h"
+#include "util/errors.h"
+#include "util/status_matchers.h"
+#include "util/temp_dir.h"
+#include "vault/memory_event_log.h"
+
+namespace domicile::ops {
+namespace {
+
+using ::domicile::testing::StatusIs;
+using ::testing::HasSubstr;
+
+// Allows the principal "ops" everything and the service "svc" reads; denies the rest.
+class OpsDecider final : public vault::Decider {
+ public:
+  vault::Decision Decide(const vault::Principal& p, vault::Action action, const vault::Resource&,
+                         const vault::RequestContext&) const override {
+    const bool allow = p.id == "ops" || (p.id == "svc" && (action == vault::Action::kRead ||
+                                                            action == vault::Action::kWrite));
+    return vault::Decision{allow, allow ? "test allows" : "test denies", {"test"}, {}, {}};
+  }
+};
+
+vault::Principal Person(std::string id, vault::PrincipalType type) {
+  vault::Principal p;
+  p.id = std::move(id);
+  p.type = type;
+  p.entity = "usds";
+  p.location = "US";
+  return p;
+}
+
+std::string Line(std::string_view subject, std::string_view key, std::string_view value,
+                 std::string_view cls = "protected") {
+  return nlohmann::json({{"subject", subject},
+                         {"key", key},
+                         {"class", cls},
+                         {"value_b64", Base64Encode(AsBytes(value))}})
+             .dump() +
+         "\n";
+}
+
+class LifecycleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<std::unique_ptr<vault::SiteStore>> sites;
+    std::vector<vault::Site> defs = {{"us-tx", "US", "oracle", vault::SiteRole::kPrimary},
+                                     {"sg", "SG", "self", vault::SiteRole::kLegacy, {"US"}}};
+    for (const vault::Site& s : defs) {
+      auto kv = store::OpenRocksDbStore(dir_ / ("sites/" + s.id));
+      ASSERT_OK(kv.status());
+      sites.push_back(std::make_unique<vault::SiteStore>(s, std::move(*kv)));
+    }
+    auto meta = store::OpenRocksDbStore(dir_ / "meta");
+    ASSERT_OK(meta.status());
+    auto ring = keys::FileKeyring::Open(dir_ / "keyring", crypto::SecretBytes(32));
+    ASSERT_OK(ring.status());
+    ring_ = ring->get();
+    auto state = store::OpenRocksDbStore(dir_ / "custodian");
+    ASSERT_OK(state.status());
+    custodian::CustodianOptions options;
+    options.log = &log_;
+    auto c = custodian::Custodian::Open(std::move(*ring), std::move(*state), &clock_, options);
+    ASSERT_OK(c.status());
+    vault::ResidencyRules rules;
+    rules.AllowPrimary("US", "us-tx");
+    auto v = vault::Vault::Create(std::move(sites), std::move(*meta), std::move(rules),
+                                  std::move(*c), std::make_unique<OpsDecider>(), &clock_,
+                                  vault::VaultOptions{.log = &log_, .source = {"test-node"}});
+    ASSERT_OK(v.status());
+    vault_ = std::move(*v);
+  }
+
+  vault::Caller Ops() { return vault::Caller{&ops_, {}}; }
+
+  absl::StatusOr<ImportResult> ImportLines(std::string_view site, std::string body,
+                                           uint64_t first_line = 1, bool skip = false,
+                                           std::string_view id = "dump-1") {
+    ImportRequest r{std::string(site), "US", std::string(id), first_line, body, skip};
+    return Import(*vault_, Ops(), r);
+  }
+
+  // Imports n records into the legacy site.
+  void Fill(int n) {
+    std::string body;
+    for (int i = 0; i < n; ++i) {
+      body += Line(fmt::format("u{}", i % 50), fmt::format("k{}", i), fmt::format("value {}", i),
+                   i % 7 == 0 ? "public" : "protected");
+    }
+    ASSERT_OK(ImportLines("sg", body).status());
+  }
+
+  std::string Read(std::string_view subject, std::string_view key, std::string* site = nullptr) {
+    absl::StatusOr<vault::ReadResult> r = vault_->Get(vault::Caller{&svc_, {}}, subject, key);
+    if (!r.ok()) return "error: " + std::string(r.status().message());
+    if (site != nullptr) *site = r->site;
+    return r->value;
+  }
+
+  std::vector<nlohmann::json> EventsOfKind(std::string_view kind) const {
+    std::vector<nlohmann::json> out;
+    for (const std::string& e : log_.entries()) {
+      nlohmann::json j = nlohmann::json::parse(e);
+      if (j["kind"] == kind) out.push_back(std::move(j));
+    }
+    return out;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_;
+  vault::MemoryEventLog log_;
+  keys::KeyProvider* ring_ = nullptr;  // owned by the custodian
+  std::unique_ptr<vault::Vault> vault_;
+  vault::Principal ops_ = Person("ops", vault::PrincipalType::kUser);
+  vault::Principal svc_ = Person("svc", vault::PrincipalType::kService);
+};
+
+TEST_F(LifecycleTest, ImportsIntoALegacySiteOfItsJurisdictionOnly) {
+  ASSERT_OK_AND_ASSIGN(ImportResult r, ImportLines("sg", Line("u1", "email", "a@example.com") +
+                                                             Line("u2", "name", "Ann", "public")));
+  EXPECT_EQ(r.imported, 2u);
+  EXPECT_EQ(r.registered, 2u);
+  EXPECT_EQ(r.next_line, 3u);
+  std::string site;
+  EXPECT_EQ(Read("u1", "email", &site), "a@example.com");
+  EXPECT_EQ(site, "sg");
+  ImportRequest sg{"sg", "SG", "dump-2", 1, Line("s1", "k", "v"), false};
+  EXPECT_THAT(Import(*vault_, Ops(), sg), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(ErrorCodeOf(Import(*vault_, Ops(), sg).status()), error_code::kResidencyViolation);
+  ImportRequest primary{"us-tx", "SG", "dump-3", 1, Line("s1", "k", "v"), false};
+  EXPECT_EQ(ErrorCodeOf(Import(*vault_, Ops(), primary).status()), error_code::kResidencyViolation);
+  // The custodian released keys for the import without a grant (rule 6), and said so.
+  EXPECT_FALSE(EventsOfKind("custodian").empty());
+  ASSERT_EQ(EventsOfKind("import").size(), 1u);
+  EXPECT_EQ(EventsOfKind("import")[0]["records"], 2);
+}
+
+TEST_F(LifecycleTest, ReportsBadLinesByNumberAndAbortsOrSkips) {
+  const std::string body = Line("u1", "a", "1") + "{not json\n" + Line("u1", "b", "2") +
+                           "{\"subject\":\"u1\",\"key\":\"c\",\"class\":\"secret\",\"value_b64\":\"\"}\n";
+  absl::Status aborted = ImportLines("sg", body).status();
+  EXPECT_THAT(aborted, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2:")));
+  EXPECT_THAT(aborted, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 4:")));
+  EXPECT_THAT(Read("u1", "a"), HasSubstr("error"));  // nothing was written
+  ASSERT_OK_AND_ASSIGN(ImportResult skipped, ImportLines("sg", body, 1, /*skip=*/true));
+  EXPECT_EQ(skipped.imported, 2u);
+  EXPECT_EQ(skipped.skipped, 2u);
+  ASSERT_EQ(skipped.errors.size(), 2u);
+  EXPECT_EQ(skipped.errors[0].line, 2u);
+  EXPECT_EQ(skipped.errors[1].line, 4u);
+  EXPECT_EQ(Read("u1", "b"), "2");
+}
+
+TEST_F(LifecycleTest, AnInterruptedImportResumesWithoutImportingTwice) {
+  std::string first = Line("u1", "a", "1") + Line("u1", "b", "2");
+  std::string all = first + Line("u1", "c", "3");
+  ASSERT_OK(ImportLines("sg", first).status());
+  ASSERT_OK_AND_ASSIGN(uint64_t next, ImportProgress(*vault_, "sg", "dump-1"));
+  EXPECT_EQ(next, 3u);
+  // The client sends everything again from line 1: the first two are already there.
+  ASSERT_OK_AND_ASSIGN(ImportResult again, ImportLines("sg", all));
+  EXPECT_EQ(again.already, 2u);
+  EXPECT_EQ(again.imported, 1u);
+  ASSERT_OK_AND_ASSIGN(vault::ListResult list, vault_->List(vault::Caller{&ops_, {}}, "u1"));
+  for (const vault::RecordInfo& r : list.records) EXPECT_EQ(r.version, 1u) << r.key;
+  // A gap is refused.
+  EXPECT_THAT(ImportLines("sg", Line("u1", "z", "9"), 10),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("expects line 4")));
+}
+
+TEST_F(LifecycleTest, MigratesWithMatchingRootsAndReadsComeFromThePrimary) {
+  Fill(120);
+  Progress progress;
+  ASSERT_OK_AND_ASSIGN(MigrationResult m, Migrate(*vault_, Ops(), {"sg", "us-tx", ""}, progress));
+  EXPECT_TRUE(m.verified);
+  EXPECT_EQ(m.records, 120u);
+  EXPECT_EQ(m.copied, 120u);
+  EXPECT_EQ(m.source_root, m.target_root);
+  std::string site;
+  EXPECT_EQ(Read("u3", "k53", &site), "value 53");
+  EXPECT_EQ(site, "us-tx");
+  ASSERT_EQ(EventsOfKind("migration").size(), 1u);
+  EXPECT_EQ(EventsOfKind("migration")[0]["source_root"], HexEncode(m.source_root));
+  // A second run copies nothing and verifies the same roots.
+  Progress again;
+  ASSERT_OK_AND_ASSIGN(MigrationResult second, Migrate(*vault_, Ops(), {"sg", "us-tx", ""}, again));
+  EXPECT_EQ(second.copied, 0u);
+  EXPECT_EQ(second.target_root, m.target_root);
+}
+
+TEST_F(LifecycleTest, AnInterruptedMigrationResumesWhereItStopped) {
+  Fill(2500);
+  Progress stopped;
+  stopped.cancel.store(true);  // stops after its first batch
+  EXPECT_THAT(Migrate(*vault_, Ops(), {"sg", "us-tx", "US"}, stopped),
+              StatusIs(absl::StatusCode::kCancelled));
+  Progress resumed;
+  ASSERT_OK_AND_ASSIGN(MigrationResult m, Migrate(*vault_, Ops(), {"sg", "us-tx", "US"}, resumed));
+  EXPECT_TRUE(m.verified);
+  EXPECT_EQ(m.records, 2500u);
+  EXPECT_GT(m.copied, 0u);
+  EXPECT_LT(m.copied, 2500u);  // the first run's batch was kept
+}
+
+TEST_F(LifecycleTest, AMigrationWhoseCopyDiffersDoesNotVerifyAndCannotBeShredded) {
+  Fill(30);
+  Progress p1;
+  ASSERT_OK(Migrate(*vault_, Ops(), {"sg", "us-tx", ""}, p1).status());
+  // A live write changes a migrated record at the primary.
+  ASSERT_OK(vault_->Put(vault::Caller{&svc_, {}},
+                        {"u1", "k1", vault::Classification::kProtected, "", "changed"})
+                .status());
+  Progress p2;
+  EXPECT_THAT(Migrate(*vault_, Ops(), {"sg", "us-tx", ""}, p2),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("did not verify")));
+  EXPECT_EQ(EventsOfKind("migration").back()["verified"], false);
+  Progress p3;
+  EXPECT_THAT(Shred(*vault_, Ops(), {"sg", "", false}, p3),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no verified migration")));
+}
+
+TEST_F(LifecycleTest, ShredsOnlyAfterAVerifiedMigrationDestroyingTheKeys) {
+  Fill(40);
+  Progress p0;
+  EXPECT_THAT(Shred(*vault_, Ops(), {"sg", "", false}, p0),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_TRUE(ring_->HasKey("site/sg/US"));
+  Progress p1;
+  ASSERT_OK(Migrate(*vault_, Ops(), {"sg", "us-tx", ""}, p1).status());
+  Progress p2;
+  ASSERT_OK_AND_ASSIGN(ShredResult s, Shred(*vault_, Ops(), {"sg", "", false}, p2));
+  EXPECT_THAT(s.keks_destroyed, ::testing::ElementsAre("site/sg/US", "site/sg/US/public"));
+  EXPECT_EQ(s.records, 40u);
+  EXPECT_GT(s.data_keys, 0u);
+  EXPECT_FALSE(ring_->HasKey("site/sg/US"));
+  EXPECT_FALSE(ring_->HasKey("site/sg/US/public"));
+  ASSERT_EQ(EventsOfKind("shred").size(), 1u);
+  const nlohmann::json attestation = EventsOfKind("shred")[0];
+  EXPECT_EQ(attestation["records_deleted"], 40);
+  EXPECT_EQ(attestation["forced"], false);
+  EXPECT_EQ(attestation["migration"]["target_root"], attestation["migration"]["source_root"]);
+  // The data lives on at the primary; the legacy site holds nothing.
+  EXPECT_EQ(Read("u1", "k1"), "value 1");
+  uint64_t left = 0;
+  ASSERT_OK(vault_->FindSite("sg")->kv().Scan("", [&](std::string_view k, std::string_view) {
+    left += k.starts_with("r/") || k.starts_with("k/") || k.starts_with("kp/");
+    return true;
+  }));
+  EXPECT_EQ(left, 0u);
+  // A shredded KEK is never created again: nothing can be imported there any more.
+  EXPECT_THAT(ImportLines("sg", Line("u9", "a", "1"), 1, false, "later"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("destroyed")));
+}
+
+TEST_F(LifecycleTest, ForcedShredIsItsOwnActionAndRecordedAsForced) {
+  Fill(5);
+  Progress p;
+  ASSERT_OK_AND_ASSIGN(ShredResult s, Shred(*vault_, Ops(), {"sg", "US", true}, p));
+  EXPECT_TRUE(s.forced);
+  EXPECT_EQ(EventsOfKind("shred")[0]["forced"], true);
+  bool decided_forced = false;
+  for (const nlohmann::json& e : EventsOfKind("access")) {
+    decided_forced |= e["action"] == "shred.force" && e["decision"] == "allow";
+  }
+  EXPECT_TRUE(decided_forced);
+  EXPECT_THAT(Read("u1", "k1"), HasSubstr("error"));  // nowhere else: it is gone
+}
+
+TEST_F(LifecycleTest, ErasureDestroysTheSubjectsKeysAndRecordsEverywhere) {
+  Fill(20);
+  Progress p;
+  ASSERT_OK(Migrate(*vault_, Ops(), {"sg", "us-tx", ""}, p).status());  // u1 now at both sites
+  ASSERT_OK_AND_ASSIGN(vault::EraseResult e, vault_->EraseSubject(Ops(), "u1"));
+  EXPECT_THAT(e.sites, ::testing::UnorderedElementsAre("sg", "us-tx"));
+  EXPECT_GT(e.records, 0u);
+  EXPECT_GT(e.data_keys, 0u);
+  EXPECT_THAT(vault_->SubjectJurisdiction("u1"), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(std::optional<int64_t> when, vault_->subjects().ErasedAt("u1"));
+  EXPECT_TRUE(when.has_value());
+  for (const char* site : {"sg", "us-tx"}) {
+    ASSERT_OK_AND_ASSIGN(auto key, vault_->FindSite(site)->GetDataKey("u1", vault::Classification::kProtected));
+    EXPECT_FALSE(key.has_value()) << site;
+  }
+  EXPECT_THAT(vault_->EraseSubject(vault::Caller{&svc_, {}}, "u2"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+}  // namespace
+}  // namespace domicile::ops
