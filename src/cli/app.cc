@@ -19,6 +19,7 @@ int RunDomicile(int argc, char** argv) {
   AddAuditCommands(app, exit_code);
   AddLogCommands(app, exit_code);
   AddGrantCommands(app, exit_code);
+  AddOpsCommands(app, exit_code);
   AddCustodianCommand(app, exit_code);
   try {
     app.parse(argc, argv);

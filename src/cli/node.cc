@@ -21,6 +21,7 @@
 #include "keys/file_keyring.h"
 #include "keys/master_key.h"
 #include "keys/pkcs11_key_provider.h"
+#include "ops/operations.h"
 #include "spdlog/spdlog.h"
 #include "store/rocksdb_store.h"
 #include "tlog/checkpoint_witness.h"
@@ -108,6 +109,8 @@ struct Node::Parts {
   std::unique_ptr<http::Authenticator> authenticator;
   std::unique_ptr<vault::PolicyAdmin> policy_admin;
   std::unique_ptr<access::Grants> grants;
+  // Lifecycle operations in flight; gone (their threads joined) before the vault.
+  std::unique_ptr<ops::Operations> operations;
   std::unique_ptr<http::LogRoutes> log_routes;
   std::unique_ptr<http::Api> api;
   std::unique_ptr<http::Server> server;
@@ -190,6 +193,7 @@ void Node::Stop() {
   if (!parts_ || parts_->stopped) return;
   parts_->stopped = true;
   if (parts_->server) parts_->server->Stop();
+  parts_->operations.reset();  // stops them at a batch boundary; a later run resumes
   if (parts_->grants) parts_->grants->StopExpirer();
   if (parts_->log) {
     if (parts_->vault) {
@@ -347,6 +351,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   api_options.policy_admin = parts->policy_admin.get();
   api_options.log_routes = parts->log_routes.get();
   api_options.grants = parts->grants.get();
+  parts->operations = std::make_unique<ops::Operations>();
+  api_options.operations = parts->operations.get();
   parts->api = std::make_unique<http::Api>(api_options);
 
   http::ServerOptions server_options = ServerOptionsFrom(config, host, port);

@@ -121,6 +121,9 @@ Api::Api(ApiOptions options)
     : options_(options),
       grant_routes_(options.grants != nullptr ? std::make_unique<GrantRoutes>(options.grants)
                                               : nullptr),
+      ops_routes_(options.operations != nullptr
+                      ? std::make_unique<OpsRoutes>(options.vault, options.operations)
+                      : nullptr),
       blocking_(std::make_unique<ThreadPool>(std::max<size_t>(1, options.blocking_threads))) {}
 
 void Api::Handle(Request request, Responder respond) const {
@@ -173,9 +176,10 @@ Response Api::HandleBlocking(const Request& request, const std::vector<std::stri
   const bool policy_route =
       seg.size() == 2 && seg[0] == "v1" && seg[1] == "policy" && options_.policy_admin != nullptr;
   const bool grant_route = grant_routes_ != nullptr && GrantRoutes::Matches(seg);
-  if (!policy_route && !grant_route &&
+  const bool ops_route = ops_routes_ != nullptr && OpsRoutes::Matches(seg);
+  if (!policy_route && !grant_route && !ops_route &&
       (seg.size() < 2 || seg[0] != "v1" || seg[1] != "subjects" || seg.size() > 5 ||
-       seg.size() == 3 || (seg.size() >= 4 && seg[3] != "records"))) {
+       (seg.size() >= 4 && seg[3] != "records"))) {
     return ErrorResponse(absl::NotFoundError(fmt::format("no route for {}", request.path)));
   }
 
@@ -188,7 +192,9 @@ Response Api::HandleBlocking(const Request& request, const std::vector<std::stri
 
   if (policy_route) return Policy(request, caller);
   if (grant_route) return grant_routes_->Handle(request, seg, caller);
+  if (ops_route) return ops_routes_->Handle(request, seg, caller);
   if (seg.size() == 2) return Subjects(request, caller);
+  if (seg.size() == 3) return EraseSubject(request, caller, seg[2]);
   if (seg.size() == 4) return Records(request, caller, seg[2]);
   return Record(request, caller, seg[2], seg[4]);
 }
@@ -224,6 +230,24 @@ Response Api::Subjects(const Request& request, const vault::Caller& caller) cons
   Response response = Json(reg->created ? 201 : 200,
                            {{"id", id}, {"jurisdiction", jurisdiction}, {"created", reg->created}});
   AddLogIndex(response, reg->log_index);
+  return response;
+}
+
+Response Api::EraseSubject(const Request& request, const vault::Caller& caller,
+                           std::string_view subject) const {
+  if (request.method != "DELETE") return ErrorResponse(MethodNotAllowedError(request));
+  if (absl::StatusOr<std::map<std::string, std::string>> q = ParseQueryParams(request, {});
+      !q.ok()) {
+    return ErrorResponse(q.status());
+  }
+  absl::StatusOr<vault::EraseResult> erased = options_.vault->EraseSubject(caller, subject);
+  if (!erased.ok()) return LoggedErrorResponse(erased.status());
+  Response response = Json(200, {{"subject", subject},
+                                 {"erased", true},
+                                 {"sites", erased->sites},
+                                 {"records", erased->records},
+                                 {"data_keys", erased->data_keys}});
+  AddLogIndex(response, erased->log_index);
   return response;
 }
 

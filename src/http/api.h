@@ -16,6 +16,7 @@
 #include "http/authenticator.h"
 #include "http/grant_routes.h"
 #include "http/log_routes.h"
+#include "http/ops_routes.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/server.h"
@@ -40,6 +41,9 @@ struct ApiOptions {
   const WitnessRoutes* witness_routes = nullptr;
   // May be null: then /v1/grants is not served and a Domicile-Grant header is refused.
   access::Grants* grants = nullptr;
+  // May be null: then the lifecycle routes (/v1/import, /v1/migrations, /v1/shreds,
+  // /v1/operations) are not served.
+  ops::Operations* operations = nullptr;
   // Threads that run writes, deletes, lists, registrations and policy updates, which wait for
   // their log event to become durable.
   size_t blocking_threads = 16;
@@ -61,12 +65,16 @@ class Api {
                   std::string_view key) const;
   Response Records(const Request& request, const vault::Caller& caller,
                    std::string_view subject) const;
+  // DELETE /v1/subjects/{id}: the right to erasure.
+  Response EraseSubject(const Request& request, const vault::Caller& caller,
+                        std::string_view subject) const;
 
   // The request's circumstances: purpose, peer, time, and the grant it names.
   absl::StatusOr<vault::RequestContext> Context(const Request& request) const;
 
   ApiOptions options_;
   std::unique_ptr<GrantRoutes> grant_routes_;
+  std::unique_ptr<OpsRoutes> ops_routes_;
   std::unique_ptr<ThreadPool> blocking_;
 };
 

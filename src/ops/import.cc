@@ -222,6 +222,7 @@ absl::StatusOr<ImportResult> Import(vault::Vault& vault, const vault::Caller& ca
                        site->GetRecord(line.subject, line.key));
       if (existing.has_value()) version = existing->version + 1;
     }
+    result.created += version == 1 ? 1 : 0;
     versions[store_key] = version;
     ASSIGN_OR_RETURN(SiteKeys::Key key, keys.Get(line.subject, line.classification, true));
     if (key.created.has_value()) {
@@ -244,7 +245,8 @@ absl::StatusOr<ImportResult> Import(vault::Vault& vault, const vault::Caller& ca
   keys.MarkStored();
   const crypto::Sha256Digest digest = ciphertext.Finish();
   nlohmann::json details = {
-      {"site", request.site},          {"jurisdiction", request.jurisdiction},
+      {"site", request.site},          {"site_role", vault::SiteRoleName(site->site().role)},
+      {"jurisdiction", request.jurisdiction}, {"created", result.created},
       {"import", request.import_id},   {"first_line", request.first_line},
       {"next_line", result.next_line}, {"records", result.imported},
       {"registered", result.registered}, {"skipped", result.skipped},

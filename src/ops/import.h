@@ -40,6 +40,7 @@ struct LineError {
 
 struct ImportResult {
   uint64_t imported = 0;    // records written
+  uint64_t created = 0;     // of which new records (the others replaced a version)
   uint64_t registered = 0;  // subjects registered by this batch
   uint64_t already = 0;     // lines an earlier call already imported
   uint64_t skipped = 0;     // bad lines skipped

@@ -237,6 +237,7 @@ absl::StatusOr<MigrationResult> Migrate(vault::Vault& vault, const vault::Caller
   RETURN_IF_ERROR(Verify(vault, *from, *to, j, why, progress, result));
 
   nlohmann::json details = {{"from", request.from},
+                            {"from_role", vault::SiteRoleName(from->site().role)},
                             {"to", request.to},
                             {"jurisdiction", j},
                             {"records", result.records},

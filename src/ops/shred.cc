@@ -136,6 +136,7 @@ absl::StatusOr<ShredResult> Shred(vault::Vault& vault, const vault::Caller& call
   progress.Phase("deleting", records_now, 0);
   RETURN_IF_ERROR(DeleteData(vault, *site, j, progress, result));
   nlohmann::json details = {{"site", request.site},
+                            {"site_role", vault::SiteRoleName(site->site().role)},
                             {"jurisdiction", j},
                             {"keks_destroyed", result.keks_destroyed},
                             {"records_deleted", result.records},

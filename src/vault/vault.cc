@@ -519,7 +519,7 @@ absl::StatusOr<EraseResult> Vault::EraseSubject(const Caller& caller, std::strin
     if (records == 0 && data_keys == 0) continue;
     held.push_back({{"site", s->site().id}, {"records", records}, {"data_keys", data_keys}});
   }
-  nlohmann::json effect = {{"erasure", true}, {"sites", held}};
+  nlohmann::json effect = {{"erasure", true}, {"erased", held}};
   ASSIGN_OR_RETURN(result.log_index, LogDecision(caller, Action::kDelete, resource, d, effect));
   for (const auto& s : sites_) {
     absl::StatusOr<SiteStore::Erased> erased = s->EraseSubject(subject);
