@@ -123,7 +123,9 @@ absl::StatusOr<BackupManifest> Verify(const BackupStore& src, std::string_view i
 class ChunkWriter {
  public:
   ChunkWriter(BackupStore& dest, BackupManifest& manifest)
-      : dest_(dest), manifest_(manifest), limit_(dest.chunk_bytes()) {}
+      : dest_(dest), manifest_(manifest), limit_(dest.chunk_bytes()) {
+    buffer_.reserve(limit_);
+  }
 
   // Appends an entry; returns it as encoded in the chunk (valid until the next call).
   std::string_view Append(std::string_view key, std::string_view value) {

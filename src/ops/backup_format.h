@@ -5,9 +5,9 @@
 // provider, a backup is useless to whoever holds it.
 //
 // An entry is `u32 BE key length | key | u32 BE value length | value`. Chunks are entries laid
-// end to end, each chunk about `chunk_bytes` long (an entry is never split; one larger than a
-// chunk gets a chunk to itself). The manifest is canonical JSON (vault::CanonicalJson), written
-// last, so a backup without one is incomplete:
+// end to end; a chunk ends with the first entry that brings it to the store's chunk size or
+// past it, so an entry is never split. The manifest is canonical JSON (vault::CanonicalJson),
+// written last, so a backup without one is incomplete:
 //   format             1
 //   id                 "<site>-<yyyymmddThhmmssZ>-<8 hex>"
 //   site               the site whose data it is; records are bound to it (keys/envelope.h)
