@@ -424,6 +424,39 @@ void ParseSites(Checker& c, const toml::table& root, Config& config) {
   }
 }
 
+void ParseBackupDirs(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("backup_dirs");
+  if (node == nullptr) return;
+  const toml::array* dirs = node->as_array();
+  if (dirs == nullptr) return c.Problem(node, "'backup_dirs' must be an array of tables [[backup_dirs]]");
+  for (const toml::node& item : *dirs) {
+    const toml::table* t = item.as_table();
+    if (t == nullptr) {
+      c.Problem(&item, "each [[backup_dirs]] entry must be a table");
+      continue;
+    }
+    c.OnlyKeys(*t, "[[backup_dirs]]", {"id", "path", "jurisdiction"});
+    BackupDirConfig d;
+    if (c.String(*t, "id", d.id, true, "[[backup_dirs]]")) {
+      c.Check(t->get("id"), vault::ValidateId("backup directory id", d.id));
+      bool taken = std::any_of(config.sites.begin(), config.sites.end(),
+                               [&](const SiteConfig& s) { return s.site.id == d.id; }) ||
+                   std::any_of(config.backup_dirs.begin(), config.backup_dirs.end(),
+                               [&](const BackupDirConfig& o) { return o.id == d.id; });
+      if (taken) c.Problem(t->get("id"), fmt::format("'{}' already names a site or backup directory", d.id));
+    }
+    std::string path;
+    if (c.String(*t, "path", path, true, "[[backup_dirs]]")) {
+      if (path.empty()) c.Problem(t->get("path"), "'path' must not be empty");
+      d.path = path;
+    }
+    if (c.String(*t, "jurisdiction", d.jurisdiction, true, "[[backup_dirs]]")) {
+      c.Check(t->get("jurisdiction"), vault::ValidateJurisdiction(d.jurisdiction));
+    }
+    config.backup_dirs.push_back(std::move(d));
+  }
+}
+
 void ParsePolicy(Checker& c, const toml::table& root, const std::filesystem::path& base,
                  Config& config) {
   const toml::node* node = root.get("policy");
@@ -520,6 +553,13 @@ void ParseResidency(Checker& c, const toml::table& root, Config& config) {
       const toml::array* array = rule->get(field) ? rule->get(field)->as_array() : nullptr;
       for (size_t i = 0; i < ids.size(); ++i) {
         const toml::node* at = array != nullptr && i < array->size() ? array->get(i) : &rule_node;
+        const bool backup_dir =
+            !primary && std::any_of(config.backup_dirs.begin(), config.backup_dirs.end(),
+                                    [&](const BackupDirConfig& d) { return d.id == ids[i]; });
+        if (backup_dir) {
+          config.residency.AllowBackup(j, ids[i]);
+          continue;
+        }
         const SiteConfig* site = FindSite(config, ids[i]);
         if (site == nullptr) {
           c.Problem(at, fmt::format("{} names unknown site '{}'", where, ids[i]));
@@ -658,8 +698,8 @@ ParsedConfig ParseConfig(std::string_view text, std::string_view file, ConfigKin
   }
   if (kind == ConfigKind::kNode) {
     c.OnlyKeys(root, "the configuration",
-               {"node", "keys", "limits", "tls", "sites", "residency", "principals", "policy",
-                "jurisdictions", "network", "log", "grants", "custodian"});
+               {"node", "keys", "limits", "tls", "sites", "backup_dirs", "residency", "principals",
+                "policy", "jurisdictions", "network", "log", "grants", "custodian"});
   } else {
     c.OnlyKeys(root, "the custodian's configuration",
                {"node", "keys", "limits", "tls", "principals", "log", "grants", "custodian"});
@@ -675,6 +715,7 @@ ParsedConfig ParseConfig(std::string_view text, std::string_view file, ConfigKin
   ParsePrincipals(c, root, out.config, kind);
   if (kind == ConfigKind::kNode) {
     ParseSites(c, root, out.config);
+    ParseBackupDirs(c, root, out.config);
     ParseResidency(c, root, out.config);
     ParsePolicy(c, root, base, out.config);
     ParseJurisdictions(c, root, out.config);

@@ -25,6 +25,14 @@ struct SiteConfig {
   std::string backend = "rocksdb";  // the only backend for now
 };
 
+// A directory that holds backups ([[backup_dirs]]), and the jurisdiction it is in. The
+// residency rules name it, like a backup site, where a jurisdiction's backups may go.
+struct BackupDirConfig {
+  std::string id;
+  std::filesystem::path path;
+  std::string jurisdiction;
+};
+
 struct PrincipalConfig {
   vault::Principal principal;
   std::array<uint8_t, 32> token_sha256{};
@@ -91,6 +99,7 @@ struct Config {
   uint64_t read_timeout_ms = 30000;
   TlsConfig tls;
   std::vector<SiteConfig> sites;
+  std::vector<BackupDirConfig> backup_dirs;
   vault::ResidencyRules residency;
   std::vector<PrincipalConfig> principals;
   // Policy files (Cedar), resolved against the configuration file's directory. A node needs

@@ -21,6 +21,7 @@
 #include "keys/file_keyring.h"
 #include "keys/master_key.h"
 #include "keys/pkcs11_key_provider.h"
+#include "ops/backups.h"
 #include "ops/operations.h"
 #include "spdlog/spdlog.h"
 #include "store/rocksdb_store.h"
@@ -109,7 +110,9 @@ struct Node::Parts {
   std::unique_ptr<http::Authenticator> authenticator;
   std::unique_ptr<vault::PolicyAdmin> policy_admin;
   std::unique_ptr<access::Grants> grants;
-  // Lifecycle operations in flight; gone (their threads joined) before the vault.
+  // Where backups go; lifecycle operations in flight (gone, their threads joined, before the
+  // vault and the backup stores).
+  std::unique_ptr<ops::BackupDestinations> backups;
   std::unique_ptr<ops::Operations> operations;
   std::unique_ptr<http::LogRoutes> log_routes;
   std::unique_ptr<http::Api> api;
@@ -351,8 +354,15 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   api_options.policy_admin = parts->policy_admin.get();
   api_options.log_routes = parts->log_routes.get();
   api_options.grants = parts->grants.get();
+  parts->backups = std::make_unique<ops::BackupDestinations>(*parts->vault);
+  for (const BackupDirConfig& d : config.backup_dirs) {
+    parts->backups->AddDirectory(d.id, d.jurisdiction, d.path);
+  }
   parts->operations = std::make_unique<ops::Operations>();
   api_options.operations = parts->operations.get();
+  api_options.backups = parts->backups.get();
+  const tlog::Log* log_ptr = parts->log.get();
+  api_options.checkpoint = [log_ptr] { return log_ptr->LatestCheckpoint(); };
   parts->api = std::make_unique<http::Api>(api_options);
 
   http::ServerOptions server_options = ServerOptionsFrom(config, host, port);

@@ -1,5 +1,5 @@
 // Client subcommands for the lifecycle operations (docs/operations.md): import, migrate, shred,
-// erase. Each talks to a node; the long ones follow the node's operation with a progress
+// backup, restore, erase. Each talks to a node; the long ones follow the node's operation with a progress
 // display, and Ctrl-C stops them cleanly (the node keeps what is done; run again to resume).
 #include <fstream>
 #include <iostream>
@@ -23,7 +23,8 @@ constexpr size_t kBatchLines = 2000;
 
 // Follows operation `state` (the 202 answer) until it ends; prints its result. Returns the exit
 // code: 0 succeeded, 1 failed, 130 stopped by Ctrl-C.
-int FollowOperation(const std::string& name, const Common& common, nlohmann::json state) {
+int FollowOperation(const std::string& name, const Common& common, nlohmann::json state,
+                    nlohmann::json* result) {
   const std::string id = state.value("id", "");
   ProgressDisplay display(name);
   bool stopping = false;
@@ -48,6 +49,7 @@ int FollowOperation(const std::string& name, const Common& common, nlohmann::jso
   const std::string end = state.value("state", "");
   if (end == "succeeded") {
     std::cout << state["result"].dump(2) << "\n";
+    if (result != nullptr) *result = state["result"];
     return 0;
   }
   const nlohmann::json error = state.value("error", nlohmann::json::object());
@@ -62,14 +64,14 @@ int FollowOperation(const std::string& name, const Common& common, nlohmann::jso
 
 // Starts an operation and follows it.
 int RunOperation(const std::string& name, const Common& common, const std::string& path,
-                 const nlohmann::json& body) {
+                 const nlohmann::json& body, nlohmann::json* result = nullptr) {
   http::BlockTerminationSignals();
   auto r = Call(name, common, "POST", path, body.dump());
   if (!r) return 1;
   nlohmann::json state = nlohmann::json::parse(r->body, nullptr, false);
   if (!state.is_object()) return 1;
   std::cerr << "domicile " << name << ": operation " << state.value("id", "") << "\n";
-  return FollowOperation(name, common, std::move(state));
+  return FollowOperation(name, common, std::move(state), result);
 }
 
 struct ImportArgs {
@@ -221,6 +223,44 @@ void AddOpsCommands(CLI::App& app, int& exit_code) {
       nlohmann::json body = {{"site", a->site}, {"force", a->force}};
       if (!a->jurisdiction.empty()) body["jurisdiction"] = a->jurisdiction;
       exit_code = RunOperation("shred", a->common, "/v1/shreds", body);
+    });
+  }
+  {
+    struct Args {
+      Common common;
+      std::string site, to;
+    };
+    auto a = std::make_shared<Args>();
+    CLI::App* cmd = app.add_subcommand(
+        "backup", "Back up a site's ciphertext and wrapped data keys; prints the backup's id last");
+    cmd->add_option("--site", a->site, "The site to back up")->required();
+    cmd->add_option("--to", a->to, "A backup site, or a [[backup_dirs]] id of the configuration")
+        ->required();
+    AddCommon(cmd, a->common);
+    cmd->callback([a, &exit_code] {
+      nlohmann::json result;
+      exit_code = RunOperation("backup", a->common, "/v1/backups",
+                               {{"site", a->site}, {"to", a->to}}, &result);
+      if (exit_code == 0) std::cout << result.value("id", "") << "\n";
+    });
+  }
+  {
+    struct Args {
+      Common common;
+      std::string from, backup, site;
+    };
+    auto a = std::make_shared<Args>();
+    CLI::App* cmd = app.add_subcommand(
+        "restore", "Verify a backup whole, then restore it into its site (resumable)");
+    cmd->add_option("--from", a->from, "Where the backup is: a backup site or [[backup_dirs]] id")
+        ->required();
+    cmd->add_option("--backup", a->backup, "The backup's id (as domicile backup printed it)")
+        ->required();
+    cmd->add_option("--site", a->site, "The site to restore (the backup's own)")->required();
+    AddCommon(cmd, a->common);
+    cmd->callback([a, &exit_code] {
+      exit_code = RunOperation("restore", a->common, "/v1/restores",
+                               {{"from", a->from}, {"backup", a->backup}, {"site", a->site}});
     });
   }
   {

@@ -122,7 +122,8 @@ Api::Api(ApiOptions options)
       grant_routes_(options.grants != nullptr ? std::make_unique<GrantRoutes>(options.grants)
                                               : nullptr),
       ops_routes_(options.operations != nullptr
-                      ? std::make_unique<OpsRoutes>(options.vault, options.operations)
+                      ? std::make_unique<OpsRoutes>(options.vault, options.operations,
+                                                    options.backups, options.checkpoint)
                       : nullptr),
       blocking_(std::make_unique<ThreadPool>(std::max<size_t>(1, options.blocking_threads))) {}
 

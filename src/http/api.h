@@ -44,6 +44,10 @@ struct ApiOptions {
   // May be null: then the lifecycle routes (/v1/import, /v1/migrations, /v1/shreds,
   // /v1/operations) are not served.
   ops::Operations* operations = nullptr;
+  // May be null: then /v1/backups and /v1/restores are not served. `checkpoint` gives the log's
+  // latest checkpoint, kept in each backup's manifest.
+  const ops::BackupDestinations* backups = nullptr;
+  ops::CheckpointFn checkpoint;
   // Threads that run writes, deletes, lists, registrations and policy updates, which wait for
   // their log event to become durable.
   size_t blocking_threads = 16;

@@ -93,7 +93,10 @@ nlohmann::json ShredJson(const ops::ShredResult& s) {
 bool OpsRoutes::Matches(const std::vector<std::string>& seg) {
   if (seg.size() < 2 || seg[0] != "v1") return false;
   if (seg[1] == "import") return seg.size() <= 3;
-  if (seg[1] == "migrations" || seg[1] == "shreds") return seg.size() == 2;
+  if (seg[1] == "migrations" || seg[1] == "shreds" || seg[1] == "backups" ||
+      seg[1] == "restores") {
+    return seg.size() == 2;
+  }
   if (seg[1] == "operations") return seg.size() == 3;
   return false;
 }
@@ -195,6 +198,28 @@ Response OpsRoutes::StartOperation(const Request& request, const std::string& ki
       if (!r.ok()) return r.status();
       return MigrationJson(*r);
     };
+  } else if (kind == "backups" || kind == "restores") {
+    if (backups_ == nullptr) {
+      return ErrorResponse(absl::NotFoundError(fmt::format("no route for {}", request.path)));
+    }
+    const ops::BackupDestinations* backups = backups_;
+    if (kind == "backups") {
+      absl::StatusOr<nlohmann::json> f = Fields(request.body, {"site", "to"}, {});
+      if (!f.ok()) return ErrorResponse(f.status());
+      ops::BackupRequest b{(*f)["site"], (*f)["to"]};
+      name = "backup";
+      body = [vault, who, backups, b, checkpoint = checkpoint_](ops::Progress& p) {
+        return ops::RunBackup(*vault, who->View(), *backups, checkpoint, b, p);
+      };
+    } else {
+      absl::StatusOr<nlohmann::json> f = Fields(request.body, {"from", "backup", "site"}, {});
+      if (!f.ok()) return ErrorResponse(f.status());
+      ops::RestoreRequest r{(*f)["from"], (*f)["backup"], (*f)["site"]};
+      name = "restore";
+      body = [vault, who, backups, r](ops::Progress& p) {
+        return ops::RunRestore(*vault, who->View(), *backups, r, p);
+      };
+    }
   } else {
     absl::StatusOr<nlohmann::json> f = Fields(request.body, {"site"}, {"jurisdiction", "force"});
     if (!f.ok()) return ErrorResponse(f.status());

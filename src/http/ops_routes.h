@@ -4,6 +4,8 @@
 //   GET    /v1/import/{id}?site=S     the import's progress: the next line it expects
 //   POST   /v1/migrations             {"from","to"[,"jurisdiction"]} -> 202 operation
 //   POST   /v1/shreds                 {"site"[,"jurisdiction"][,"force"]} -> 202 operation
+//   POST   /v1/backups                {"site","to"} -> 202 operation (its result names the id)
+//   POST   /v1/restores               {"from","backup","site"} -> 202 operation
 //   GET    /v1/operations/{id}        an operation's state and progress
 //   DELETE /v1/operations/{id}        asks it to stop (it resumes when run again)
 // A refusal (policy, residency, no verified migration) is the answer to the POST itself.
@@ -14,6 +16,7 @@
 
 #include "http/request.h"
 #include "http/response.h"
+#include "ops/backups.h"
 #include "ops/operations.h"
 #include "vault/vault.h"
 
@@ -21,8 +24,10 @@ namespace domicile::http {
 
 class OpsRoutes {
  public:
-  OpsRoutes(vault::Vault* vault, ops::Operations* operations)
-      : vault_(vault), operations_(operations) {}
+  // `backups` may be null: then /v1/backups and /v1/restores are not served.
+  OpsRoutes(vault::Vault* vault, ops::Operations* operations,
+            const ops::BackupDestinations* backups, ops::CheckpointFn checkpoint)
+      : vault_(vault), operations_(operations), backups_(backups), checkpoint_(std::move(checkpoint)) {}
 
   static bool Matches(const std::vector<std::string>& seg);
 
@@ -39,6 +44,8 @@ class OpsRoutes {
 
   vault::Vault* const vault_;
   ops::Operations* const operations_;
+  const ops::BackupDestinations* const backups_;
+  const ops::CheckpointFn checkpoint_;
 };
 
 }  // namespace domicile::http

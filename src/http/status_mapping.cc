@@ -28,7 +28,7 @@ int HttpStatusFor(const absl::Status& status) {
       {error_code::kAlreadyExists, 409},   {error_code::kConflict, 409},
       {error_code::kTooLarge, 413},        {error_code::kResidencyViolation, 422},
       {error_code::kPolicyRefused, 422},   {error_code::kUnavailable, 503},
-      {error_code::kInternal, 500},
+      {error_code::kCancelled, 409},       {error_code::kInternal, 500},
   };
   for (const Mapping& m : kMappings) {
     if (m.name == name) return m.http_status;

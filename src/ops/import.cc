@@ -124,15 +124,8 @@ absl::StatusOr<ImportResult> Import(vault::Vault& vault, const vault::Caller& ca
   const vault::Decision d = vault.Decide(caller, vault::Action::kImport, resource);
   if (!d.allow) return vault.LogDecision(caller, vault::Action::kImport, resource, d).status();
   if (absl::Status where = MayHoldLiveData(vault, site->site(), request.jurisdiction); !where.ok()) {
-    vault::Decision refused = d;
-    refused.allow = false;
-    refused.reason = std::string(where.message());
-    refused.determining = {std::string(error_code::kResidencyViolation)};
-    absl::StatusOr<uint64_t> logged =
-        vault.LogDecision(caller, vault::Action::kImport, resource, refused);
-    std::optional<uint64_t> index = vault::LogIndexOf(logged.status());
-    if (!index.has_value()) return logged.status();  // the log is unavailable
-    return vault::WithLogIndex(where, *index);
+    return LogRefusal(vault, caller, vault::Action::kImport, resource, d, where,
+                      std::string(error_code::kResidencyViolation));
   }
 
   // Parse every line first: a bad one refuses the batch before anything is decided on keys.

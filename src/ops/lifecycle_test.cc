@@ -1,6 +1,8 @@
 // Import, migration, shredding and erasure on a vault with a legacy site and a primary site,
 // with the real key custodian (its rules 6 and 7) over a file keyring.
+#include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "custodian/custodian.h"
@@ -9,9 +11,13 @@
 #include "gtest/gtest.h"
 #include "keys/file_keyring.h"
 #include "nlohmann/json.hpp"
+#include "ops/backup.h"
+#include "ops/backups.h"
 #include "ops/import.h"
 #include "ops/migration.h"
+#include "ops/operations.h"
 #include "ops/shred.h"
+#include "ops/site_keys.h"
 #include "store/rocksdb_store.h"
 #include "util/encoding.h"
 #include "util/errors.h"
@@ -298,6 +304,73 @@ TEST_F(LifecycleTest, ErasureDestroysTheSubjectsKeysAndRecordsEverywhere) {
   }
   EXPECT_THAT(vault_->EraseSubject(vault::Caller{&svc_, {}}, "u2"),
               StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(LifecycleTest, ABackupTakenBeforeTheShredRestoresButOpensForNobody) {
+  Fill(30);
+  BackupDestinations destinations(*vault_);
+  destinations.AddDirectory("archive", "US", dir_ / "archive");
+  CheckpointFn checkpoint = [] { return std::string("test checkpoint\n"); };
+  // The rules allow no US backups at "archive": refused before anything is written.
+  Progress refused;
+  EXPECT_EQ(ErrorCodeOf(RunBackup(*vault_, Ops(), destinations, checkpoint, {"sg", "archive"},
+                                  refused)
+                            .status()),
+            error_code::kResidencyViolation);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "archive"));
+}
+
+TEST_F(LifecycleTest, RestoredDataKeysOfAShreddedSiteOpenForNobody) {
+  Fill(30);
+  BackupDestinations destinations(*vault_);
+  destinations.AddDirectory("archive", "US", dir_ / "archive");
+  DirectoryBackupStore store(dir_ / "archive");
+  BackupParams params{"sg", "SG", {"US"}, "checkpoint", &clock_};
+  ASSERT_OK_AND_ASSIGN(BackupManifest m, TakeBackup(vault_->FindSite("sg")->kv(), store, params));
+  Progress p1, p2, p3;
+  ASSERT_OK(Migrate(*vault_, Ops(), {"sg", "us-tx", ""}, p1).status());
+  ASSERT_OK(Shred(*vault_, Ops(), {"sg", "", false}, p2).status());
+  ASSERT_OK_AND_ASSIGN(nlohmann::json restored,
+                       RunRestore(*vault_, Ops(), destinations, {"archive", m.id, "sg"}, p3));
+  EXPECT_EQ(restored["records_restored"], 30);
+  EXPECT_EQ(EventsOfKind("restore").size(), 1u);
+  // The restored wrapped keys are there, and the custodian cannot open them: their KEK is gone.
+  vault::Justification why;
+  why.principal = svc_;
+  why.jurisdiction = "US";
+  why.site = "sg";
+  ASSERT_OK_AND_ASSIGN(std::optional<keys::WrappedDataKey> wrapped,
+                       vault_->FindSite("sg")->GetDataKey("u1", vault::Classification::kProtected));
+  ASSERT_TRUE(wrapped.has_value());
+  why.subject = "u1";
+  EXPECT_FALSE(UnwrapNow(vault_->custodian(), why, *wrapped).ok());
+}
+
+TEST(OperationsTest, StartsFollowsAndStopsAnOperationForItsOwnerOnly) {
+  Operations ops;
+  // One that is refused before it begins: the refusal is the answer to Start.
+  EXPECT_THAT(ops.Start("migrate", "ops",
+                        [](Progress&) -> absl::StatusOr<nlohmann::json> {
+                          return absl::PermissionDeniedError("no");
+                        }),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // One that runs until it is stopped.
+  ASSERT_OK_AND_ASSIGN(nlohmann::json state,
+                       ops.Start("shred", "ops", [](Progress& p) -> absl::StatusOr<nlohmann::json> {
+                         p.started.store(true);
+                         while (!p.cancel.load()) std::this_thread::yield();
+                         return absl::CancelledError("stopped");
+                       }));
+  EXPECT_EQ(state["state"], "running");
+  const std::string id = state["id"];
+  EXPECT_THAT(ops.Describe(id, "someone-else"), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK(ops.Cancel(id, "ops").status());
+  nlohmann::json end;
+  do {
+    ASSERT_OK_AND_ASSIGN(end, ops.Describe(id, "ops"));
+  } while (end["state"] == "stopping" || end["state"] == "running");
+  EXPECT_EQ(end["state"], "cancelled");
+  EXPECT_EQ(end["error"]["code"], "cancelled");
 }
 
 }  // namespace

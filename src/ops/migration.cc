@@ -210,15 +210,8 @@ absl::StatusOr<MigrationResult> Migrate(vault::Vault& vault, const vault::Caller
     refusal = MayHoldLiveData(vault, to->site(), j);
   }
   if (!refusal.ok()) {
-    vault::Decision refused = d;
-    refused.allow = false;
-    refused.reason = std::string(refusal.message());
-    refused.determining = {ErrorCodeOf(refusal)};
-    absl::StatusOr<uint64_t> logged =
-        vault.LogDecision(caller, vault::Action::kMigrate, resource, refused);
-    std::optional<uint64_t> index = vault::LogIndexOf(logged.status());
-    if (!index.has_value()) return logged.status();
-    return vault::WithLogIndex(refusal, *index);
+    return LogRefusal(vault, caller, vault::Action::kMigrate, resource, d, refusal,
+                      ErrorCodeOf(refusal));
   }
   ASSIGN_OR_RETURN(uint64_t decided, vault.LogDecision(caller, vault::Action::kMigrate, resource, d));
   progress.started.store(true);

@@ -102,14 +102,7 @@ absl::StatusOr<ShredResult> Shred(vault::Vault& vault, const vault::Caller& call
     }
   }
   if (!refusal.ok()) {
-    vault::Decision refused = d;
-    refused.allow = false;
-    refused.reason = std::string(refusal.message());
-    refused.determining = {"no_verified_migration"};
-    absl::StatusOr<uint64_t> logged = vault.LogDecision(caller, action, resource, refused);
-    std::optional<uint64_t> index = vault::LogIndexOf(logged.status());
-    if (!index.has_value()) return logged.status();
-    return vault::WithLogIndex(refusal, *index);
+    return LogRefusal(vault, caller, action, resource, d, refusal, "no_verified_migration");
   }
   ASSIGN_OR_RETURN(uint64_t decided, vault.LogDecision(caller, action, resource, d));
   progress.started.store(true);

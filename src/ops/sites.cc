@@ -96,6 +96,19 @@ absl::Status ForEachRecordOf(vault::Vault& vault, const vault::SiteStore& site,
   return stopped;
 }
 
+absl::Status LogRefusal(vault::Vault& vault, const vault::Caller& caller, vault::Action action,
+                        const vault::Resource& resource, const vault::Decision& allowed,
+                        absl::Status refusal, std::string determining) {
+  vault::Decision refused = allowed;
+  refused.allow = false;
+  refused.reason = std::string(refusal.message());
+  refused.determining = {std::move(determining)};
+  absl::StatusOr<uint64_t> logged = vault.LogDecision(caller, action, resource, refused);
+  std::optional<uint64_t> index = vault::LogIndexOf(logged.status());
+  if (!index.has_value()) return logged.status();  // the log is unavailable
+  return vault::WithLogIndex(std::move(refusal), *index);
+}
+
 Bytes RecordLeaf(std::string_view subject, std::string_view key, uint64_t version,
                  ByteView plaintext) {
   Bytes out;

@@ -40,6 +40,13 @@ absl::Status ForEachRecordOf(vault::Vault& vault, const vault::SiteStore& site,
                              std::string_view jurisdiction, std::string_view start,
                              const SiteRecordFn& fn);
 
+// Logs `allowed` turned into a refusal for `refusal`'s reason (a rule outside the policy:
+// residency, a missing verified migration), and returns `refusal` carrying the event's index;
+// Unavailable if the log cannot take it.
+absl::Status LogRefusal(vault::Vault& vault, const vault::Caller& caller, vault::Action action,
+                        const vault::Resource& resource, const vault::Decision& allowed,
+                        absl::Status refusal, std::string determining);
+
 // A record as the migration's Merkle root sees it (docs/formats.md): u16 length | subject |
 // u16 length | key | u64 version | SHA-256 of the plaintext, integers big-endian.
 Bytes RecordLeaf(std::string_view subject, std::string_view key, uint64_t version,

@@ -31,6 +31,8 @@ std::string ErrorCodeOf(const absl::Status& status) {
       return std::string(error_code::kNotFound);
     case absl::StatusCode::kAlreadyExists:
       return std::string(error_code::kAlreadyExists);
+    case absl::StatusCode::kCancelled:
+      return std::string(error_code::kCancelled);
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kAborted:
       return std::string(error_code::kConflict);

@@ -32,6 +32,7 @@ inline constexpr std::string_view kInternal = "internal";
 inline constexpr std::string_view kMethodNotAllowed = "method_not_allowed";
 inline constexpr std::string_view kPolicyRefused = "policy_refused";
 inline constexpr std::string_view kCustodianRefused = "custodian_refused";
+inline constexpr std::string_view kCancelled = "cancelled";  // a lifecycle operation stopped
 }  // namespace error_code
 
 // Returns `status` with `code` attached as its domicile error name.
