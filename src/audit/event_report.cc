@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "audit/audit_state.h"
+#include "audit/event_fields.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 #include "nlohmann/json.hpp"
@@ -16,20 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr char kNone[] = "(none)";
-
-// The string member `key` of `j`, or "".
-std::string Str(const json& j, const char* key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-const json& Member(const json& j, const char* key) {
-  static const json kNull;
-  if (!j.is_object()) return kNull;
-  auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
 
 std::string OrNone(std::string s) { return s.empty() ? kNone : s; }
 

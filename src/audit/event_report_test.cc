@@ -2,6 +2,7 @@
 
 #include "audit/directory_log_source.h"
 #include "audit/log_verifier.h"
+#include "audit/report_test_events.h"
 #include "audit/test_log_writer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -12,42 +13,13 @@
 namespace domicile::audit {
 namespace {
 
+using ::domicile::audit::testing::Access;
+using ::domicile::audit::testing::Build;
 using ::domicile::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
-
-// Canonical events (docs/events.md): keys sorted, no whitespace.
-std::string Access(std::string_view time, std::string_view principal, std::string_view entity,
-                   std::string_view location, std::string_view action, std::string_view cls,
-                   std::string_view jurisdiction, std::string_view decision) {
-  nlohmann::json j = {
-      {"v", 1},
-      {"kind", "access"},
-      {"time", time},
-      {"node", "us-1"},
-      {"principal",
-       {{"id", principal},
-        {"type", "User"},
-        {"entity", entity},
-        {"location", location},
-        {"roles", nlohmann::json::array({"support"})}}},
-      {"action", action},
-      {"resource",
-       {{"type", "record"},
-        {"subject", "u1"},
-        {"key", "email"},
-        {"class", cls},
-        {"site", "oci-us-tx"},
-        {"jurisdiction", jurisdiction}}},
-      {"decision", decision},
-      {"reason", "because"},
-      {"determining", nlohmann::json::array({"p"})},
-      {"policy_sha256", "aa"},
-  };
-  return j.dump();
-}
 
 std::vector<std::string> SyntheticLog() {
   return {
@@ -74,13 +46,6 @@ std::vector<std::string> SyntheticLog() {
       // 10: a denied attempt earlier than 3 (out of order in the log)
       Access("2026-11-22T09:30:00.000Z", "li", "parent", "CN", "delete", "protected", "US", "deny"),
   };
-}
-
-EventReport Build(const std::vector<std::string>& entries, std::optional<std::string> since = {}) {
-  absl::StatusOr<EventReportBuilder> b = EventReportBuilder::Create(std::move(since));
-  EXPECT_TRUE(b.ok()) << b.status();
-  for (size_t i = 0; i < entries.size(); ++i) b->Add(i, AsBytes(entries[i]));
-  return std::move(*b).Finish();
 }
 
 TEST(EventReport, CountsEverythingAndTheCrossBorderProtectedRead) {
