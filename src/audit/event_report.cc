@@ -4,6 +4,7 @@
 
 #include "audit/audit_state.h"
 #include "audit/event_fields.h"
+#include "audit/lifecycle_json.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 #include "nlohmann/json.hpp"
@@ -157,9 +158,13 @@ void EventReportBuilder::Add(uint64_t index, ByteView entry) {
     }
     r.node_events.push_back(std::move(n));
   }
+  AddLifecycleEvent(index, kind, j, r.lifecycle, lifecycle_tally_);
 }
 
-EventReport EventReportBuilder::Finish() && { return std::move(report_); }
+EventReport EventReportBuilder::Finish() && {
+  report_.lifecycle.legacy = LegacyHoldings(lifecycle_tally_);
+  return std::move(report_);
+}
 
 absl::StatusOr<EventReport> ReportFromState(const std::filesystem::path& state_dir,
                                             std::optional<std::string> since) {
@@ -210,6 +215,7 @@ std::string FormatReportText(const EventReport& r) {
   out += fmt::format("PROTECTED DATA KEYS RELEASED OUTSIDE THE DATA'S JURISDICTION: {}{}\n",
                      released.size(), released.empty() ? "" : "   <-- MUST BE 0");
   if (!released.empty()) out += fmt::format("  at entries: {}\n", fmt::join(released, ", "));
+  AppendLifecycleHeadlines(r.lifecycle, out);
   out += "\n";
   AppendCounts(out, "events by kind", r.by_kind);
   AppendCounts(out, "access decisions", r.by_decision);
@@ -243,6 +249,7 @@ std::string FormatReportText(const EventReport& r) {
     }
     out += fmt::format("  (entry {})\n", n.index);
   }
+  AppendLifecycleSections(r.lifecycle, out);
   return out;
 }
 
@@ -287,7 +294,7 @@ std::string FormatReportJson(const EventReport& r) {
                            {"activated_index", b.activated_index},
                            {"reviewed", b.reviewed}});
   }
-  const json out = {
+  json out = {
       {"log", {{"origin", r.origin}, {"size", r.log_size}, {"root", r.root}}},
       {"since", r.since ? json(*r.since) : json(nullptr)},
       {"entries", r.entries},
@@ -315,6 +322,7 @@ std::string FormatReportJson(const EventReport& r) {
        {{"count", r.keys_released_outside_jurisdiction.size()},
         {"indices", r.keys_released_outside_jurisdiction}}},
   };
+  AddLifecycleJson(r.lifecycle, out);
   return out.dump() + "\n";
 }
 

@@ -2,7 +2,9 @@
 // events by kind, decision, principal entity and location; protected reads by principals
 // outside the data's jurisdiction (the number that must be 0); denied attempts per principal;
 // policy changes; node starts and stops; grant steps, people reading protected data without a
-// grant, and break-glass grants not yet reviewed. Entries that are not events (not JSON objects
+// grant, and break-glass grants not yet reviewed; the key custodian's decisions; and the
+// lifecycle operations (lifecycle_report.h): migrations, shred attestations, what legacy sites
+// still hold, erasures. Entries that are not events (not JSON objects
 // with "v": 1 and a string "kind") are counted as unparsable, never an error: a log may hold
 // arbitrary entries.
 #pragma once
@@ -17,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "audit/lifecycle_report.h"
 #include "util/bytes.h"
 
 namespace domicile::audit {
@@ -82,6 +85,8 @@ struct EventReport {
   std::map<std::string, uint64_t> custodian_decisions;
   std::vector<CustodianRefusal> custodian_refusals;
   std::vector<uint64_t> keys_released_outside_jurisdiction;
+  // Migrations, shred attestations, what legacy sites still hold, erasures.
+  LifecycleReport lifecycle;
 };
 
 // Parses an RFC 3339 time ("2026-11-22T10:00:00Z", "...00.123+01:00").
@@ -106,6 +111,7 @@ class EventReportBuilder {
   std::optional<absl::Time> since_;
   EventReport report_;
   std::map<std::string, Times> denied_times_;
+  LifecycleTally lifecycle_tally_;
 };
 
 // The report over the verified mirror in `state_dir` (audit_state.h). FailedPrecondition if
