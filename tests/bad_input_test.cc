@@ -196,7 +196,7 @@ TEST(ConfigFiles, CheckConfigNamesFileAndLine) {
   EXPECT_FALSE(std::filesystem::exists(dir / "d"));
   CommandResult ok = RunCommand({"check-config", ExampleConfig()});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_THAT(ok.out, HasSubstr("ok (4 sites, 6 principals, 13 policies)"));
+  EXPECT_THAT(ok.out, HasSubstr("ok (4 sites, 7 principals, 15 policies)"));
 }
 
 }  // namespace

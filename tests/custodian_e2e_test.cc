@@ -4,12 +4,14 @@
 // when it is down the node's reads and first writes fail closed with 503.
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "crypto/sha256.h"
 #include "custodian/justification_json.h"
 #include "e2e_fixture.h"
 #include "fmt/format.h"
+#include "gmock/gmock.h"
 #include "keys/softhsm_token.h"
 #include "util/encoding.h"
 #include "util/status_matchers.h"
@@ -312,6 +314,55 @@ TEST_F(CustodianProcessTest, ANodeWithAWrongTokenDoesNotStart) {
   ASSERT_FALSE(node.ok());
   EXPECT_NE(std::string(node.status().message()).find("key custodian"), std::string::npos)
       << node.status();
+}
+
+TEST_F(CustodianProcessTest, AShredDestroysTheLegacyKeksOnTheCustodiansToken) {
+  // Legacy data in own-sg, migrated home: each key through the custodian on its token.
+  std::string dump;
+  for (int i = 0; i < 12; ++i) {
+    dump += nlohmann::json({{"subject", fmt::format("us{}", i % 4)},
+                            {"key", fmt::format("k{}", i)},
+                            {"class", "protected"},
+                            {"value_b64", Base64Encode(AsBytes(fmt::format("value {}", i)))}})
+                .dump() +
+            "\n";
+  }
+  ASSERT_EQ(
+      Call("ops-token", "POST", "/v1/import?site=own-sg&jurisdiction=US&import=t1", dump).status,
+      200);
+  // Runs an operation to its end and returns its final state.
+  auto run = [&](const std::string& path, const nlohmann::json& body) {
+    http::ClientResponse started = Call("ops-token", "POST", path, body.dump());
+    EXPECT_EQ(started.status, 202) << started.body;
+    nlohmann::json state = nlohmann::json::parse(started.body, nullptr, false);
+    while (state.is_object() && (state["state"] == "running" || state["state"] == "stopping")) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      state = nlohmann::json::parse(
+          Call("ops-token", "GET", "/v1/operations/" + state["id"].get<std::string>()).body,
+          nullptr, false);
+    }
+    return state;
+  };
+  nlohmann::json migrated = run("/v1/migrations", {{"from", "own-sg"}, {"to", "oci-us-tx"}});
+  ASSERT_EQ(migrated["state"], "succeeded") << migrated.dump();
+  EXPECT_EQ(migrated["result"]["verified"], true);
+  nlohmann::json shredded = run("/v1/shreds", {{"site", "own-sg"}});
+  ASSERT_EQ(shredded["state"], "succeeded") << shredded.dump();
+
+  // The custodian destroyed both KEKs (C_DestroyObject on its token) and logged it.
+  std::set<std::string> destroyed;
+  for (const nlohmann::json& e : CustodianEvents()) {
+    if (e.value("operation", "") == "destroy_kek" && e.value("decision", "") == "allow") {
+      destroyed.insert(e["kek"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(destroyed, (std::set<std::string>{"site/own-sg/US", "site/own-sg/US/public"}));
+  // It never makes them again: nothing more goes into own-sg, and the live copies still read.
+  http::ClientResponse again =
+      Call("ops-token", "POST", "/v1/import?site=own-sg&jurisdiction=US&import=t2", dump);
+  EXPECT_NE(again.status, 200);
+  EXPECT_THAT(again.body, ::testing::HasSubstr("destroyed"));
+  EXPECT_EQ(Call("svc-app-token", "GET", "/v1/subjects/us1/records/k5").body, "value 5");
 }
 
 }  // namespace

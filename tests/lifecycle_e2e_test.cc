@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "e2e_fixture.h"
 #include "fmt/format.h"
@@ -102,7 +103,8 @@ TEST_F(LifecycleE2eTest, TheStoryFromLegacyCopiesToShreddedOnes) {
   ASSERT_EQ(Run({"import", sg, "--site", "own-sg", "-j", "US"}).exit_code, 0);
   // own-sg holds US data only (legacy_of), and nobody but an operator imports.
   EXPECT_NE(Run({"import", sg, "--site", "own-sg", "-j", "SG", "--id", "sg-as-sg"}).exit_code, 0);
-  EXPECT_NE(Run({"import", sg, "--site", "own-sg", "-j", "US", "--id", "x"}, "li-token").exit_code, 0);
+  EXPECT_NE(Run({"import", sg, "--site", "own-sg", "-j", "US", "--id", "x"}, "li-token").exit_code,
+            0);
   EXPECT_EQ(SiteOf("us3", "va3"), "own-us-va");
 
   // Nothing is shredded before it is migrated and verified.
@@ -152,14 +154,51 @@ TEST_F(LifecycleE2eTest, TheStoryFromLegacyCopiesToShreddedOnes) {
   EXPECT_EQ(SiteOf("us3", "va3"), "oci-us-tx");  // the live copy is untouched
 
   // The pre-shred backup of own-sg verifies and comes back, and nobody can open it.
-  CommandResult restored = Run({"restore", "--from", "us-archive", "--backup", sg_backup, "--site", "own-sg"});
+  CommandResult restored =
+      Run({"restore", "--from", "us-archive", "--backup", sg_backup, "--site", "own-sg"});
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   EXPECT_EQ(nlohmann::json::parse(restored.out)["records_restored"], 60);
 
   // Right to erasure.
   EXPECT_EQ(Call("li-token", "DELETE", "/v1/subjects/us5").status, 403);
-  EXPECT_EQ(Call("svc-app-token", "DELETE", "/v1/subjects/us5").status, 200);
+  http::ClientResponse erased = Call("svc-app-token", "DELETE", "/v1/subjects/us5");
+  EXPECT_EQ(erased.status, 200);
   EXPECT_EQ(Call("svc-app-token", "GET", "/v1/subjects/us5/records/va5").status, 404);
+
+  // The auditor, with the log's key alone, sees it all: once a checkpoint covers the erasure.
+  uint64_t last = 0;
+  for (const http::Header& h : erased.headers) {
+    if (h.name == "Domicile-Log-Index") last = std::stoull(h.value);
+  }
+  for (int i = 0; i < 100; ++i) {
+    const std::string checkpoint = Call("", "GET", "/log/checkpoint").body;
+    const size_t first = checkpoint.find('\n');
+    if (first != std::string::npos && std::stoull(checkpoint.substr(first + 1)) > last) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CommandResult key = RunCommand({"log", "key", "--url", node_->url()});
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  std::string vkey = key.out;
+  while (!vkey.empty() && vkey.back() == '\n') vkey.pop_back();
+  CommandResult verified = RunCommand({"audit", "verify", "--url", node_->url(), "--key", vkey,
+                                       "--state", (dir_ / "audit").string()});
+  ASSERT_EQ(verified.exit_code, 0) << verified.err;
+  CommandResult report =
+      RunCommand({"audit", "report", "--state", (dir_ / "audit").string(), "--format", "json"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  nlohmann::json audit = nlohmann::json::parse(report.out);
+  ASSERT_EQ(audit["migrations"].size(), 2u);
+  for (const nlohmann::json& m : audit["migrations"]) EXPECT_EQ(m["roots_match"], true);
+  EXPECT_EQ(audit["migrations_not_verified"]["count"], 0);
+  EXPECT_EQ(audit["shreds"].size(), 2u);
+  EXPECT_EQ(audit["shreds_without_verified_migration"]["count"], 0);
+  EXPECT_EQ(audit["records_at_legacy_sites"], 0);  // every legacy copy is gone
+  uint64_t unreadable = 0;
+  for (const nlohmann::json& h : audit["legacy_holdings"])
+    unreadable += h["unreadable"].get<uint64_t>();
+  EXPECT_GT(unreadable, 0u);  // the restored pre-shred backup, which opens for nobody
+  EXPECT_EQ(audit["erasures"].size(), 1u);
+  EXPECT_EQ(audit["protected_reads_outside_jurisdiction"]["count"], 0);
 
   // The restored own-sg holds data keys wrapped under a KEK that no longer exists.
   ASSERT_EQ(node_->Terminate(), 0);
@@ -172,17 +211,67 @@ TEST_F(LifecycleE2eTest, TheStoryFromLegacyCopiesToShreddedOnes) {
   auto own_sg = store::OpenRocksDbStore(dir_ / "data" / "sites" / "own-sg");
   ASSERT_TRUE(own_sg.ok()) << own_sg.status();
   int wrapped_keys = 0;
-  ASSERT_TRUE((*own_sg)->Scan("k/", [&](std::string_view, std::string_view value) {
-    auto key = keys::DecodeWrappedDataKey(AsBytes(value));
-    EXPECT_TRUE(key.ok());
-    if (key.ok()) {
-      EXPECT_EQ(key->kek_id, "site/own-sg/US");
-      EXPECT_FALSE(keys::UnwrapDataKey(**ring, *key).ok());
-    }
-    ++wrapped_keys;
-    return true;
-  }).ok());
+  ASSERT_TRUE((*own_sg)
+                  ->Scan("k/",
+                         [&](std::string_view, std::string_view value) {
+                           auto key = keys::DecodeWrappedDataKey(AsBytes(value));
+                           EXPECT_TRUE(key.ok());
+                           if (key.ok()) {
+                             EXPECT_EQ(key->kek_id, "site/own-sg/US");
+                             EXPECT_FALSE(keys::UnwrapDataKey(**ring, *key).ok());
+                           }
+                           ++wrapped_keys;
+                           return true;
+                         })
+                  .ok());
   EXPECT_GT(wrapped_keys, 0);
+}
+
+TEST_F(LifecycleE2eTest, BadRequestsGetAClearErrorAndChangeNothing) {
+  struct Case {
+    std::string method, target, body;
+    int status;
+    std::string code;
+  };
+  const std::vector<Case> cases = {
+      {"POST", "/v1/migrations", "{not json", 400, "invalid_argument"},
+      {"POST", "/v1/migrations", R"({"from":"own-sg"})", 400, "invalid_argument"},
+      {"POST", "/v1/migrations", R"({"from":"own-sg","to":"oci-us-tx","x":1})", 400,
+       "invalid_argument"},
+      {"POST", "/v1/migrations", R"({"from":"nowhere","to":"oci-us-tx"})", 400, "invalid_argument"},
+      {"POST", "/v1/migrations", R"({"from":"own-sg","to":"oci-us-backup"})", 422,
+       "residency_violation"},
+      {"POST", "/v1/shreds", R"({"site":"own-sg","force":"yes"})", 400, "invalid_argument"},
+      {"POST", "/v1/backups", R"({"site":"oci-us-tx","to":"mars"})", 400, "invalid_argument"},
+      {"POST", "/v1/restores", R"({"from":"us-archive","backup":"../../etc","site":"own-sg"})", 400,
+       "invalid_argument"},
+      {"POST", "/v1/restores",
+       R"({"from":"us-archive","backup":"own-sg-20260101T000000Z-00000000","site":"own-sg"})", 404,
+       "not_found"},
+      {"POST", "/v1/import?site=own-sg&jurisdiction=US", "", 400, "invalid_argument"},
+      {"POST", "/v1/import?site=own-sg&jurisdiction=US&import=Bad_Id", "", 400, "invalid_argument"},
+      {"POST", "/v1/import?site=own-sg&jurisdiction=US&import=a&first_line=0", "", 400,
+       "invalid_argument"},
+      {"POST", "/v1/import?site=own-sg&jurisdiction=US&import=a&on_error=maybe", "", 400,
+       "invalid_argument"},
+      {"POST", "/v1/import?site=oci-us-backup&jurisdiction=US&import=a",
+       Line("u1", "k", "v", "protected"), 422, "residency_violation"},
+      {"GET", "/v1/operations/migrate-0000000000000000", "", 404, "not_found"},
+      {"PUT", "/v1/operations/migrate-0000000000000000", "", 405, "method_not_allowed"},
+      {"GET", "/v1/migrations", "", 405, "method_not_allowed"},
+      {"DELETE", "/v1/subjects/nobody", "", 404, "not_found"},
+  };
+  for (const Case& c : cases) {
+    http::ClientResponse r = Call("ops-token", c.method, c.target, c.body);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << c.body << ": " << r.body;
+    EXPECT_EQ(ErrorCode(r), c.code) << c.method << " " << c.target << " " << c.body;
+  }
+  // Nothing was imported, migrated or backed up by any of them.
+  EXPECT_EQ(Call("svc-app-token", "GET", "/v1/subjects/u1/records").status, 404);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "backups"));
+  // Without a token, nothing at all.
+  EXPECT_EQ(Call("", "POST", "/v1/migrations", R"({"from":"own-sg","to":"oci-us-tx"})").status,
+            401);
 }
 
 }  // namespace

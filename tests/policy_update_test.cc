@@ -31,7 +31,7 @@ class PolicyUpdateTest : public NodeTest {
 TEST_F(PolicyUpdateTest, OnlyApproversMayUpdateAndBadSetsChangeNothing) {
   auto before = Call("bob-token", "GET", "/v1/policy");
   ASSERT_EQ(before.status, 200);
-  EXPECT_THAT(before.body, HasSubstr(R"("policies":13)"));
+  EXPECT_THAT(before.body, HasSubstr(R"("policies":15)"));
 
   // An engineer may not change the policy.
   auto denied = Call("bob-token", "POST", "/v1/policy", TexasPolicy());
@@ -68,7 +68,7 @@ TEST_F(PolicyUpdateTest, AValidSetTakesEffectAtOnce) {
   stricter.erase(at, end - at);
   auto updated = Call("alice-token", "POST", "/v1/policy", stricter);
   ASSERT_EQ(updated.status, 200) << updated.body;
-  EXPECT_THAT(updated.body, HasSubstr(R"("policies":12)"));
+  EXPECT_THAT(updated.body, HasSubstr(R"("policies":14)"));
   EXPECT_EQ(Call("bob-token", "GET", "/v1/policy").body, updated.body);
   auto refused = Call("li-token", "GET", "/v1/subjects/u1/records/handle");
   EXPECT_EQ(refused.status, 403);

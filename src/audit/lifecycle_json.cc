@@ -72,8 +72,30 @@ void AddShred(uint64_t index, const json& e, LifecycleReport& r, LifecycleTally&
     s.migration_verified = Bool(m, "verified");
   }
   if (s.site_role == kLegacy) tally.legacy_sites.insert(s.site);
-  HoldingOf(tally, s.site, s.jurisdiction).shredded += s.records_deleted;
+  LegacyHolding& h = HoldingOf(tally, s.site, s.jurisdiction);
+  h.Delete(s.records_deleted, &LegacyHolding::shredded);
+  h.keys_destroyed = true;
   r.shreds.push_back(std::move(s));
+}
+
+// A restore brings records back to a site: readable ones, or, after a shred destroyed the
+// site's keys, records that open for nobody. A backup of several jurisdictions is counted under
+// the first it names (sites hold one jurisdiction's data in practice).
+void AddRestore(const json& e, LifecycleTally& tally) {
+  const std::string site = Str(e, "site");
+  if (Str(e, "site_role") == kLegacy) tally.legacy_sites.insert(site);
+  const json& jurisdictions = Member(e, "jurisdictions");
+  std::string j;
+  if (jurisdictions.is_array() && !jurisdictions.empty() && jurisdictions[0].is_string()) {
+    j = jurisdictions[0].get<std::string>();
+  }
+  LegacyHolding& h = HoldingOf(tally, site, j);
+  const uint64_t n = Uint(e, "records_restored");
+  if (h.keys_destroyed) {
+    h.unreadable += n;
+  } else {
+    h.restored += n;
+  }
 }
 
 void AddErasure(uint64_t index, const json& e, LifecycleReport& r, LifecycleTally& tally) {
@@ -86,7 +108,7 @@ void AddErasure(uint64_t index, const json& e, LifecycleReport& r, LifecycleTall
   erasure.jurisdiction = Str(resource, "jurisdiction");
   for (const json& at : Member(Member(e, "effect"), "erased")) {
     ErasedAt site{Str(at, "site"), Uint(at, "records"), Uint(at, "data_keys")};
-    HoldingOf(tally, site.site, erasure.jurisdiction).erased += site.records;
+    HoldingOf(tally, site.site, erasure.jurisdiction).Delete(site.records, &LegacyHolding::erased);
     erasure.sites.push_back(std::move(site));
   }
   r.erasures.push_back(std::move(erasure));
@@ -102,6 +124,8 @@ void AddLifecycleEvent(uint64_t index, const std::string& kind, const json& even
     AddMigration(index, event, report, tally);
   } else if (kind == "shred") {
     AddShred(index, event, report, tally);
+  } else if (kind == "restore") {
+    AddRestore(event, tally);
   } else if (kind == "access" && Str(event, "action") == "delete" &&
              Str(event, "decision") == "allow" &&
              Str(Member(event, "resource"), "type") == "subject" &&
@@ -163,6 +187,8 @@ void AddLifecycleJson(const LifecycleReport& r, json& out) {
                       {"imported", h.imported},
                       {"shredded", h.shredded},
                       {"erased", h.erased},
+                      {"restored", h.restored},
+                      {"unreadable", h.unreadable},
                       {"held", h.Held()}});
   }
   json erasures = json::array();

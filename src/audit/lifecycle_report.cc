@@ -96,12 +96,17 @@ void AppendLifecycleSections(const LifecycleReport& r, std::string& out) {
           ShortRoot(s.migration_source_root), ShortRoot(s.migration_target_root));
     }
   }
-  out += "records at legacy sites (imported - shredded - erased = held):\n";
+  out += "records at legacy sites (imported + restored - shredded - erased = held):\n";
   if (r.legacy.empty()) out += "  (none)\n";
   for (const LegacyHolding& h : r.legacy) {
-    out += fmt::format("  {} {}: {} - {} - {} = {}{}\n", h.site, h.jurisdiction, h.imported,
-                       h.shredded, h.erased, h.Held(),
-                       h.Held() < 0 ? "   (more deleted than the log shows imported)" : "");
+    out += fmt::format("  {} {}: {} + {} - {} - {} = {}{}{}\n", h.site, h.jurisdiction, h.imported,
+                       h.restored, h.shredded, h.erased, h.Held(),
+                       h.Held() < 0 ? "   (more deleted than the log shows imported)" : "",
+                       h.unreadable > 0
+                           ? fmt::format("; and {} restored after its keys were destroyed, "
+                                         "which open for nobody",
+                                         h.unreadable)
+                           : "");
   }
   out += fmt::format("erasures: {}\n", r.erasures.size());
   for (const Erasure& e : r.erasures) {

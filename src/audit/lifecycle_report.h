@@ -6,6 +6,7 @@
 // text form.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -55,18 +56,30 @@ struct ShredAttestation {
 };
 
 // What one legacy site holds of one jurisdiction by the log's account: records created there by
-// imports, less those deleted by shreds and by erasures of subjects.
+// imports or brought back by restores, less those deleted by shreds and by erasures of subjects.
+// Once a shred destroyed the site's keys of the jurisdiction, records restored there afterwards
+// (a backup taken before the shred) open for nobody: they are counted apart, as unreadable, and
+// later shreds and erasures at the site take from them first.
 struct LegacyHolding {
   std::string site, jurisdiction;
-  uint64_t imported = 0;  // the "created" of its import events
-  uint64_t shredded = 0;  // the "records_deleted" of its shred events
-  uint64_t erased = 0;    // the records erased at the site by erasures of subjects of it
+  uint64_t imported = 0;        // the "created" of its import events
+  uint64_t restored = 0;        // the "records_restored" of restores before any shred of it
+  uint64_t shredded = 0;        // the "records_deleted" of its shred events (readable records)
+  uint64_t erased = 0;          // the records erased at the site by erasures of subjects of it
+  bool keys_destroyed = false;  // a shred of it was seen
+  uint64_t unreadable = 0;      // restored after its keys were destroyed, and not deleted since
 
   // Negative when the log shows more deleted than imported (imports before --since, or records
   // that did not arrive by import).
   int64_t Held() const {
-    return static_cast<int64_t>(imported) - static_cast<int64_t>(shredded) -
-           static_cast<int64_t>(erased);
+    return static_cast<int64_t>(imported) + static_cast<int64_t>(restored) -
+           static_cast<int64_t>(shredded) - static_cast<int64_t>(erased);
+  }
+  // Deletes `n` records at the site: unreadable ones first once the keys are destroyed.
+  void Delete(uint64_t n, uint64_t LegacyHolding::*readable_counter) {
+    const uint64_t dead = keys_destroyed ? std::min(n, unreadable) : 0;
+    unreadable -= dead;
+    this->*readable_counter += n - dead;
   }
 };
 

@@ -227,9 +227,10 @@ TEST(LifecycleReport, WhatLegacySitesStillHoldFallsToZeroOnceEveryCopyIsShredded
   std::string text = FormatReportText(before);
   EXPECT_THAT(text, HasSubstr("RECORDS STILL AT LEGACY SITES (IMPORTED, NOT YET SHREDDED): 498\n"
                               "  own-sg US: 498\n\n"));
-  EXPECT_THAT(text, HasSubstr("records at legacy sites (imported - shredded - erased = held):\n"
-                              "  own-sg US: 500 - 0 - 2 = 498\n"
-                              "  own-us-va US: 1000 - 1000 - 0 = 0\n"));
+  EXPECT_THAT(
+      text, HasSubstr("records at legacy sites (imported + restored - shredded - erased = held):\n"
+                      "  own-sg US: 500 + 0 - 0 - 2 = 498\n"
+                      "  own-us-va US: 1000 + 0 - 1000 - 0 = 0\n"));
   json j = json::parse(FormatReportJson(before));
   EXPECT_EQ(j["records_at_legacy_sites"], 498);
   EXPECT_EQ(j["legacy_holdings"][0], json({{"site", "own-sg"},
@@ -237,6 +238,8 @@ TEST(LifecycleReport, WhatLegacySitesStillHoldFallsToZeroOnceEveryCopyIsShredded
                                            {"imported", 500},
                                            {"shredded", 0},
                                            {"erased", 2},
+                                           {"restored", 0},
+                                           {"unreadable", 0},
                                            {"held", 498}}));
 
   log.push_back(MigrationEvent("2026-11-22T11:10:00.000Z", sg));
@@ -255,8 +258,49 @@ TEST(LifecycleReport, WhatLegacySitesStillHoldFallsToZeroOnceEveryCopyIsShredded
   EXPECT_EQ(since.lifecycle.RecordsAtLegacySites(), 0u);
   EXPECT_EQ(since.lifecycle.legacy[0].Held(), -500);
   EXPECT_THAT(FormatReportText(since),
-              HasSubstr("own-sg US: 0 - 498 - 2 = -500   (more deleted than the log shows "
+              HasSubstr("own-sg US: 0 + 0 - 498 - 2 = -500   (more deleted than the log shows "
                         "imported)"));
+}
+
+TEST(LifecycleReport, RecordsRestoredAfterAShredAreCountedApartAsUnreadable) {
+  const json sg = MigrationDetails("own-sg", "oci-us-tx", 500, kRootB, kRootB, true);
+  auto restore = [](const std::string& time, uint64_t n) {
+    json e = Lifecycle("restore", time);
+    e["site"] = "own-sg";
+    e["site_role"] = "legacy";
+    e["jurisdictions"] = json::array({"US"});
+    e["records_restored"] = n;
+    return e.dump();
+  };
+  std::vector<std::string> log = {
+      ImportEvent("2026-11-22T10:00:00.000Z", "own-sg", "legacy", 500, 500),
+      // A restore before any shred brings readable records back.
+      restore("2026-11-22T10:05:00.000Z", 10),
+      MigrationEvent("2026-11-22T10:30:00.000Z", sg),
+      ShredEvent("2026-11-22T11:00:00.000Z", "own-sg", 510, false, sg),
+      // A backup taken before the shred, restored after it: its keys are gone.
+      restore("2026-11-22T12:00:00.000Z", 80),
+      // An erasure takes from the unreadable records first.
+      EraseEvent("2026-11-22T12:10:00.000Z", "u1",
+                 {{{"site", "own-sg"}, {"records", 2}, {"data_keys", 1}}}),
+  };
+  const EventReport r = Build(log);
+  ASSERT_EQ(r.lifecycle.legacy.size(), 1u);
+  const LegacyHolding& h = r.lifecycle.legacy[0];
+  EXPECT_EQ(h.restored, 10u);
+  EXPECT_EQ(h.shredded, 510u);
+  EXPECT_EQ(h.erased, 0u);
+  EXPECT_EQ(h.unreadable, 78u);
+  EXPECT_EQ(h.Held(), 0);
+  EXPECT_EQ(r.lifecycle.RecordsAtLegacySites(), 0u);
+  EXPECT_THAT(FormatReportText(r),
+              HasSubstr("own-sg US: 500 + 10 - 510 - 0 = 0; and 78 restored after its keys were "
+                        "destroyed, which open for nobody\n"));
+  // Shredding the site again deletes them.
+  log.push_back(ShredEvent("2026-11-22T13:00:00.000Z", "own-sg", 78, false, sg));
+  const EventReport again = Build(log);
+  EXPECT_EQ(again.lifecycle.legacy[0].unreadable, 0u);
+  EXPECT_EQ(again.lifecycle.legacy[0].Held(), 0);
 }
 
 TEST(LifecycleReport, ErasuresAndTheSubjectsErased) {
@@ -316,7 +360,8 @@ TEST(LifecycleReport, SiteDecisionsAndKindsNotYetKnownChangeNothingElse) {
   EXPECT_THAT(text, HasSubstr("FORCED SHREDS (WITHOUT A VERIFIED MIGRATION): 0\n"
                               "RECORDS STILL AT LEGACY SITES (IMPORTED, NOT YET SHREDDED): 0\n"));
   EXPECT_THAT(text, HasSubstr("migrations: 0 (0 not verified)\nshred attestations: 0\n"
-                              "records at legacy sites (imported - shredded - erased = held):\n"
+                              "records at legacy sites (imported + restored - shredded - erased "
+                              "= held):\n"
                               "  (none)\nerasures: 0\n"));
   EXPECT_THAT(text, Not(HasSubstr("NOT VERIFIED")));
   const json j = json::parse(FormatReportJson(r));

@@ -1,5 +1,7 @@
 #include "cli/config.h"
 
+#include <algorithm>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/file.h"
@@ -45,10 +47,81 @@ std::vector<std::string> Problems(const std::string& text) {
 TEST(Config, ExampleDeploymentIsValid) {
   ASSERT_OK_AND_ASSIGN(Config c, LoadConfig(DOMICILE_SOURCE_DIR "/examples/texas/domicile.toml"));
   EXPECT_EQ(c.sites.size(), 4u);
-  EXPECT_EQ(c.principals.size(), 6u);
+  EXPECT_EQ(c.principals.size(), 7u);
   EXPECT_TRUE(c.residency.MayHoldPrimary("oci-us-tx", "US"));
   EXPECT_FALSE(c.residency.MayHoldPrimary("own-sg", "US"));
   EXPECT_TRUE(c.residency.MayHoldBackup("oci-us-backup", "US"));
+  EXPECT_TRUE(c.residency.MayHoldBackup("us-archive", "US"));
+  EXPECT_FALSE(c.residency.MayHoldBackup("sg-archive", "US"));
+  ASSERT_EQ(c.backup_dirs.size(), 2u);
+  EXPECT_EQ(c.backup_dirs[1].jurisdiction, "SG");
+  EXPECT_EQ(c.sites[3].site.legacy_of, std::vector<std::string>{"US"});
+}
+
+TEST(Config, LegacySitesAndBackupDirectoriesAreChecked) {
+  std::string text = Minimal(R"(
+[[sites]]
+id = "old"
+jurisdiction = "SG"
+operator = "self"
+role = "legacy"
+legacy_of = ["US", "usa"]
+
+[[sites]]
+id = "bk"
+jurisdiction = "US"
+operator = "oracle"
+role = "backup"
+legacy_of = ["US"]
+
+[[backup_dirs]]
+id = "us-1"
+path = ""
+jurisdiction = "United States"
+
+[[backup_dirs]]
+id = "arch"
+path = "/tmp/arch"
+jurisdiction = "US"
+color = "blue"
+)");
+  std::vector<std::string> p = Problems(text);
+  auto has = [&](std::string_view what) {
+    return std::any_of(p.begin(), p.end(),
+                       [&](const std::string& m) { return m.find(what) != std::string::npos; });
+  };
+  // "usa" in legacy_of, "United States" in [[backup_dirs]].
+  EXPECT_EQ(std::count_if(p.begin(), p.end(),
+                          [](const std::string& m) {
+                            return m.find("ISO 3166-1 alpha-2") != std::string::npos;
+                          }),
+            2)
+      << ::testing::PrintToString(p);
+  EXPECT_TRUE(has("'legacy_of' is for sites whose role is \"legacy\""))
+      << ::testing::PrintToString(p);
+  EXPECT_TRUE(has("'us-1' already names a site")) << ::testing::PrintToString(p);
+  EXPECT_TRUE(has("'path' must not be empty")) << ::testing::PrintToString(p);
+  EXPECT_TRUE(has("color")) << ::testing::PrintToString(p);
+  // A backup directory may be named in [residency] backup, never as a primary.
+  ParsedConfig ok = ParseConfig(Minimal(R"(
+[[backup_dirs]]
+id = "arch"
+path = "/tmp/arch"
+jurisdiction = "US"
+)") + "",
+                                "t.toml");
+  ASSERT_TRUE(ok.problems.empty()) << ok.problems[0].ToString();
+  std::string both = Minimal(R"(
+[[backup_dirs]]
+id = "arch"
+path = "/tmp/arch"
+jurisdiction = "US"
+)");
+  both.replace(both.find("primary = [\"us-1\"]"), std::string("primary = [\"us-1\"]").size(),
+               "primary = [\"us-1\", \"arch\"]\nbackup = [\"arch\"]");
+  ParsedConfig parsed = ParseConfig(both, "t.toml");
+  ASSERT_EQ(parsed.problems.size(), 1u);
+  EXPECT_THAT(parsed.problems[0].message, HasSubstr("unknown site 'arch'"));
 }
 
 TEST(Config, MinimalIsValidWithDefaults) {

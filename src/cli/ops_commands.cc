@@ -1,6 +1,7 @@
 // Client subcommands for the lifecycle operations (docs/operations.md): import, migrate, shred,
-// backup, restore, erase. Each talks to a node; the long ones follow the node's operation with a progress
-// display, and Ctrl-C stops them cleanly (the node keeps what is done; run again to resume).
+// backup, restore, erase. Each talks to a node; the long ones follow the node's operation with a
+// progress display, and Ctrl-C stops them cleanly (the node keeps what is done; run again to
+// resume).
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -106,7 +107,8 @@ int RunImport(const ImportArgs& a) {
   auto progress = Call("import", a.common, "GET",
                        fmt::format("/v1/import/{}?site={}", *id, PercentEncode(a.site)));
   if (!progress) return 1;
-  const uint64_t start = nlohmann::json::parse(progress->body, nullptr, false).value("next_line", uint64_t{1});
+  const uint64_t start =
+      nlohmann::json::parse(progress->body, nullptr, false).value("next_line", uint64_t{1});
   if (start > 1) std::cerr << "domicile import: " << *id << " resumes at line " << start << "\n";
   std::ifstream in(a.file, std::ios::binary);
   if (!in) {
@@ -119,9 +121,9 @@ int RunImport(const ImportArgs& a) {
   uint64_t batch_first = 0, batch_lines = 0;
   auto send = [&]() -> bool {
     if (batch_lines == 0) return true;
-    std::string target = fmt::format("/v1/import?site={}&jurisdiction={}&import={}&first_line={}&on_error={}",
-                                     PercentEncode(a.site), PercentEncode(a.jurisdiction), *id,
-                                     batch_first, a.on_error);
+    std::string target = fmt::format(
+        "/v1/import?site={}&jurisdiction={}&import={}&first_line={}&on_error={}",
+        PercentEncode(a.site), PercentEncode(a.jurisdiction), *id, batch_first, a.on_error);
     auto r = Call("import", a.common, "POST", target, batch);
     if (!r) {
       display.Finish();
@@ -156,17 +158,20 @@ int RunImport(const ImportArgs& a) {
       if (!send()) return 1;
       if (TerminationRequested()) {
         display.Finish();
-        std::cerr << fmt::format("domicile import: stopped after line {}; run the same command "
-                                 "again to resume\n", line_no);
+        std::cerr << fmt::format(
+            "domicile import: stopped after line {}; run the same command "
+            "again to resume\n",
+            line_no);
         return 130;
       }
     }
   }
   if (!send()) return 1;
   display.Finish();
-  std::cout << fmt::format("import {}: {} records imported into {}, {} subjects registered, "
-                           "{} lines skipped, {} already imported\n",
-                           *id, imported, a.site, registered, skipped, already);
+  std::cout << fmt::format(
+      "import {}: {} records imported into {}, {} subjects registered, "
+      "{} lines skipped, {} already imported\n",
+      *id, imported, a.site, registered, skipped, already);
   return 0;
 }
 
@@ -176,8 +181,10 @@ void AddOpsCommands(CLI::App& app, int& exit_code) {
   {
     auto a = std::make_shared<ImportArgs>();
     CLI::App* cmd = app.add_subcommand(
-        "import", "Load records from a legacy system's JSON-lines dump into a site (docs/import.md)");
-    cmd->add_option("file", a->file, "The dump: one {\"subject\",\"key\",\"class\",\"value_b64\"} per line")
+        "import",
+        "Load records from a legacy system's JSON-lines dump into a site (docs/import.md)");
+    cmd->add_option("file", a->file,
+                    "The dump: one {\"subject\",\"key\",\"class\",\"value_b64\"} per line")
         ->required();
     cmd->add_option("--site", a->site, "The site to load into (legacy or primary)")->required();
     cmd->add_option("--jurisdiction,-j", a->jurisdiction, "Whose data it is, e.g. US")->required();
@@ -197,7 +204,8 @@ void AddOpsCommands(CLI::App& app, int& exit_code) {
         "migrate", "Move a jurisdiction's records from a legacy site to a primary site, verified");
     cmd->add_option("--from", a->from, "The legacy site")->required();
     cmd->add_option("--to", a->to, "The primary site")->required();
-    cmd->add_option("--jurisdiction,-j", a->jurisdiction, "Whose data (default: the source's only one)");
+    cmd->add_option("--jurisdiction,-j", a->jurisdiction,
+                    "Whose data (default: the source's only one)");
     AddCommon(cmd, a->common);
     cmd->callback([a, &exit_code] {
       nlohmann::json body = {{"from", a->from}, {"to", a->to}};
@@ -215,7 +223,8 @@ void AddOpsCommands(CLI::App& app, int& exit_code) {
     CLI::App* cmd = app.add_subcommand(
         "shred", "Crypto-shred a jurisdiction's data at a site (after a verified migration)");
     cmd->add_option("--site", a->site, "The site")->required();
-    cmd->add_option("--jurisdiction,-j", a->jurisdiction, "Whose data (default: the site's only one)");
+    cmd->add_option("--jurisdiction,-j", a->jurisdiction,
+                    "Whose data (default: the site's only one)");
     cmd->add_flag("--force", a->force,
                   "Shred without a verified migration (needs the shred.force permission; logged)");
     AddCommon(cmd, a->common);

@@ -39,13 +39,14 @@ void ProgressDisplay::Update(std::string_view phase, uint64_t done, uint64_t tot
   const double mbps = elapsed > 0 ? bytes / elapsed / 1e6 : 0;
   std::string eta = "?";
   if (total > 0 && rate > 0 && done <= total) eta = Clock((total - done) / rate);
-  const std::string counts = total > 0 ? fmt::format("{}/{} records", done, total)
-                                       : fmt::format("{} records", done);
+  const std::string counts =
+      total > 0 ? fmt::format("{}/{} records", done, total) : fmt::format("{} records", done);
   const std::string stats = fmt::format("{}, {}, {:.0f} records/s, {:.1f} MB/s, ETA {}", counts,
                                         Megabytes(bytes), rate, mbps, eta);
   if (tty_) {
     constexpr int kWidth = 24;
-    const int filled = total > 0 ? static_cast<int>(kWidth * std::min<double>(1, 1.0 * done / total)) : 0;
+    const int filled =
+        total > 0 ? static_cast<int>(kWidth * std::min<double>(1, 1.0 * done / total)) : 0;
     std::fprintf(stderr, "\r%s %s [%s%s] %s\x1b[K", what_.c_str(), phase_.c_str(),
                  std::string(filled, '#').c_str(), std::string(kWidth - filled, '.').c_str(),
                  stats.c_str());

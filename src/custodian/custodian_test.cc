@@ -365,5 +365,70 @@ TEST_F(CustodianTest, EventsMatchTheCanonicalForm) {
   }
 }
 
+TEST_F(CustodianTest, ReleasesKeysForImportAndMigrationWithoutAGrantOnlyInTheJurisdiction) {
+  // Rule 6: the node re-seals with the key and returns no value, so an operator needs no grant.
+  vault::Justification migrate = Read(bob_, nullptr);
+  migrate.action = vault::Action::kMigrate;
+  ExpectReleased(migrate);
+  vault::Justification import = Read(bob_, nullptr);
+  import.action = vault::Action::kImport;
+  ExpectReleased(import);
+  // ... but only inside the jurisdiction, and only for these actions.
+  vault::Justification abroad = Read(li_, nullptr);
+  abroad.action = vault::Action::kMigrate;
+  ExpectRefused(abroad, "located in CN");
+  vault::Justification backup = Read(app_, nullptr);
+  backup.action = vault::Action::kBackup;
+  ExpectRefused(backup, "not 'backup'");
+}
+
+TEST_F(CustodianTest, DestroysAKekOnlyToShredAndNeverCreatesItAgain) {
+  vault::Justification shred = Read(bob_, nullptr);
+  shred.kind = vault::Resource::Kind::kSite;
+  shred.action = vault::Action::kShred;
+  // Rule 7: not for another action, another site, or a principal abroad.
+  vault::Justification read = shred;
+  read.action = vault::Action::kRead;
+  EXPECT_THAT(custodian_->DestroyKek(read, kek_),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("only to shred")));
+  vault::Justification other_site = shred;
+  other_site.site = "us-va";
+  EXPECT_THAT(custodian_->DestroyKek(other_site, kek_),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("us-va")));
+  vault::Justification abroad = shred;
+  abroad.principal = li_;
+  EXPECT_THAT(custodian_->DestroyKek(abroad, kek_),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("located in CN")));
+  EXPECT_TRUE(custodian_->keys().HasKey(kek_));
+  // Each decision is logged, refusals included.
+  nlohmann::json refused = nlohmann::json::parse(log_.entries().back());
+  EXPECT_EQ(refused["operation"], "destroy_kek");
+  EXPECT_EQ(refused["decision"], "deny");
+
+  ASSERT_OK(custodian_->DestroyKek(shred, kek_));
+  EXPECT_FALSE(custodian_->keys().HasKey(kek_));
+  nlohmann::json destroyed = nlohmann::json::parse(log_.entries().back());
+  EXPECT_EQ(destroyed["operation"], "destroy_kek");
+  EXPECT_EQ(destroyed["decision"], "allow");
+  EXPECT_EQ(destroyed["kek"], kek_);
+  // Nothing wrapped under it opens any more, for anyone; destroying again is a no-op.
+  EXPECT_FALSE(Unwrap(Read(app_, nullptr)).ok());
+  EXPECT_OK(custodian_->DestroyKek(shred, kek_));
+  // The id is remembered across a restart and never created again.
+  Open();
+  EXPECT_TRUE(custodian_->Destroyed(kek_));
+  EXPECT_THAT(custodian_->EnsureKek(kek_),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("destroyed")));
+  EXPECT_FALSE(custodian_->keys().HasKey(kek_));
+  // A forced shred is its own action, accepted the same way.
+  const std::string other = keys::KekId("us-tx", "CA");
+  ASSERT_OK(custodian_->EnsureKek(other));
+  vault::Justification forced = shred;
+  forced.action = vault::Action::kShredForce;
+  forced.jurisdiction = "CA";
+  forced.principal.location = "CA";
+  EXPECT_OK(custodian_->DestroyKek(forced, other));
+}
+
 }  // namespace
 }  // namespace domicile::custodian

@@ -93,8 +93,7 @@ nlohmann::json ShredJson(const ops::ShredResult& s) {
 bool OpsRoutes::Matches(const std::vector<std::string>& seg) {
   if (seg.size() < 2 || seg[0] != "v1") return false;
   if (seg[1] == "import") return seg.size() <= 3;
-  if (seg[1] == "migrations" || seg[1] == "shreds" || seg[1] == "backups" ||
-      seg[1] == "restores") {
+  if (seg[1] == "migrations" || seg[1] == "shreds" || seg[1] == "backups" || seg[1] == "restores") {
     return seg.size() == 2;
   }
   if (seg[1] == "operations") return seg.size() == 3;

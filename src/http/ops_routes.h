@@ -27,7 +27,10 @@ class OpsRoutes {
   // `backups` may be null: then /v1/backups and /v1/restores are not served.
   OpsRoutes(vault::Vault* vault, ops::Operations* operations,
             const ops::BackupDestinations* backups, ops::CheckpointFn checkpoint)
-      : vault_(vault), operations_(operations), backups_(backups), checkpoint_(std::move(checkpoint)) {}
+      : vault_(vault),
+        operations_(operations),
+        backups_(backups),
+        checkpoint_(std::move(checkpoint)) {}
 
   static bool Matches(const std::vector<std::string>& seg);
 

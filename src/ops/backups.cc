@@ -36,9 +36,9 @@ absl::StatusOr<uint64_t> DecideEach(vault::Vault& vault, const vault::Caller& ca
   }
   uint64_t index = 0;
   for (size_t i = 0; i < jurisdictions.size(); ++i) {
-    ASSIGN_OR_RETURN(index, vault.LogDecision(caller, action,
-                                              SiteResource(site, jurisdictions[i], peer),
-                                              decisions[i]));
+    ASSIGN_OR_RETURN(index,
+                     vault.LogDecision(caller, action, SiteResource(site, jurisdictions[i], peer),
+                                       decisions[i]));
   }
   return index;
 }
@@ -76,20 +76,21 @@ absl::StatusOr<nlohmann::json> RunBackup(vault::Vault& vault, const vault::Calle
   ASSIGN_OR_RETURN(vault::SiteStore * site, SiteNamed(vault, request.site));
   ASSIGN_OR_RETURN(BackupDestination dest, destinations.Find(request.to));
   if (site->site().role == vault::SiteRole::kBackup) {
-    return absl::InvalidArgumentError(
-        fmt::format("site '{}' is a backup site: it holds backups, not data to back up", request.site));
+    return absl::InvalidArgumentError(fmt::format(
+        "site '{}' is a backup site: it holds backups, not data to back up", request.site));
   }
   const std::vector<std::string> held = JurisdictionsOf(vault, site->site());
   ASSIGN_OR_RETURN(
       uint64_t decided,
-      DecideEach(vault, caller, vault::Action::kBackup, site->site(), held, request.to,
-                 [&](const std::string& j) -> absl::Status {
-                   if (vault.rules().MayHoldBackup(dest.id, j)) return absl::OkStatus();
-                   return ResidencyViolationError(fmt::format(
-                       "the residency rules do not allow backups of {} data at '{}' ({}, in {})",
-                       j, dest.id, dest.kind, dest.jurisdiction));
-                 },
-                 error_code::kResidencyViolation));
+      DecideEach(
+          vault, caller, vault::Action::kBackup, site->site(), held, request.to,
+          [&](const std::string& j) -> absl::Status {
+            if (vault.rules().MayHoldBackup(dest.id, j)) return absl::OkStatus();
+            return ResidencyViolationError(fmt::format(
+                "the residency rules do not allow backups of {} data at '{}' ({}, in {})", j,
+                dest.id, dest.kind, dest.jurisdiction));
+          },
+          error_code::kResidencyViolation));
   progress.started.store(true);
   BackupParams params;
   params.site = site->site().id;
@@ -98,13 +99,13 @@ absl::StatusOr<nlohmann::json> RunBackup(vault::Vault& vault, const vault::Calle
   ASSIGN_OR_RETURN(params.checkpoint, checkpoint());
   params.clock = vault.clock();
   progress.Phase("backing up", 0, 0);
-  ASSIGN_OR_RETURN(BackupManifest m,
-                   TakeBackup(site->kv(), *dest.store, params,
-                              [&](uint64_t entries, uint64_t bytes) {
-                                progress.records.store(entries);
-                                progress.bytes.store(bytes);
-                              },
-                              &progress.cancel));
+  ASSIGN_OR_RETURN(BackupManifest m, TakeBackup(
+                                         site->kv(), *dest.store, params,
+                                         [&](uint64_t entries, uint64_t bytes) {
+                                           progress.records.store(entries);
+                                           progress.bytes.store(bytes);
+                                         },
+                                         &progress.cancel));
   nlohmann::json details = {{"site", request.site},
                             {"destination", dest.id},
                             {"destination_kind", dest.kind},
@@ -139,12 +140,13 @@ absl::StatusOr<nlohmann::json> RunRestore(vault::Vault& vault, const vault::Call
   }
   RETURN_IF_ERROR(raw.status());
   ASSIGN_OR_RETURN(BackupManifest manifest, ParseManifest(*raw));
-  ASSIGN_OR_RETURN(
-      uint64_t decided,
-      DecideEach(vault, caller, vault::Action::kRestore, site->site(), manifest.jurisdictions,
-                 request.from,
-                 [&](const std::string& j) { return MayHoldLiveData(vault, site->site(), j); },
-                 error_code::kResidencyViolation));
+  ASSIGN_OR_RETURN(uint64_t decided, DecideEach(
+                                         vault, caller, vault::Action::kRestore, site->site(),
+                                         manifest.jurisdictions, request.from,
+                                         [&](const std::string& j) {
+                                           return MayHoldLiveData(vault, site->site(), j);
+                                         },
+                                         error_code::kResidencyViolation));
   progress.started.store(true);
   RestoreParams params;
   params.site = request.site;
@@ -156,13 +158,13 @@ absl::StatusOr<nlohmann::json> RunRestore(vault::Vault& vault, const vault::Call
   // Live writes to a primary wait while its data comes back (a legacy site takes none).
   std::vector<std::unique_lock<std::mutex>> writes;
   if (site->site().role == vault::SiteRole::kPrimary) writes = vault.LockAllSubjects();
-  ASSIGN_OR_RETURN(RestoreResult r,
-                   Restore(*source.store, request.backup, site->kv(), params,
-                           [&](uint64_t entries, uint64_t bytes) {
-                             progress.records.store(entries);
-                             progress.bytes.store(bytes);
-                           },
-                           &progress.cancel));
+  ASSIGN_OR_RETURN(RestoreResult r, Restore(
+                                        *source.store, request.backup, site->kv(), params,
+                                        [&](uint64_t entries, uint64_t bytes) {
+                                          progress.records.store(entries);
+                                          progress.bytes.store(bytes);
+                                        },
+                                        &progress.cancel));
   writes.clear();
   vault.ForgetDataKeys();
   nlohmann::json details = {{"site", request.site},

@@ -4,8 +4,8 @@
 #include <mutex>
 #include <optional>
 
-#include "crypto/sha256.h"
 #include "absl/strings/numbers.h"
+#include "crypto/sha256.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "ops/site_keys.h"
@@ -22,8 +22,7 @@ constexpr size_t kMaxImportIdSize = 64;
 constexpr size_t kMaxReportedErrors = 100;
 
 absl::Status ValidateImportId(std::string_view id) {
-  if (id.empty() || id.size() > kMaxImportIdSize ||
-      !std::all_of(id.begin(), id.end(), [](char c) {
+  if (id.empty() || id.size() > kMaxImportIdSize || !std::all_of(id.begin(), id.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
       })) {
     return absl::InvalidArgumentError(fmt::format(
@@ -123,7 +122,8 @@ absl::StatusOr<ImportResult> Import(vault::Vault& vault, const vault::Caller& ca
   const vault::Resource resource = SiteResource(site->site(), request.jurisdiction);
   const vault::Decision d = vault.Decide(caller, vault::Action::kImport, resource);
   if (!d.allow) return vault.LogDecision(caller, vault::Action::kImport, resource, d).status();
-  if (absl::Status where = MayHoldLiveData(vault, site->site(), request.jurisdiction); !where.ok()) {
+  if (absl::Status where = MayHoldLiveData(vault, site->site(), request.jurisdiction);
+      !where.ok()) {
     return LogRefusal(vault, caller, vault::Action::kImport, resource, d, where,
                       std::string(error_code::kResidencyViolation));
   }
@@ -153,8 +153,8 @@ absl::StatusOr<ImportResult> Import(vault::Vault& vault, const vault::Caller& ca
   }
   result.next_line = number;
   if (!result.errors.empty() && !request.skip_bad) {
-    return absl::InvalidArgumentError(
-        fmt::format("{} bad line(s), nothing imported: {}", result.skipped, ErrorList(result.errors)));
+    return absl::InvalidArgumentError(fmt::format("{} bad line(s), nothing imported: {}",
+                                                  result.skipped, ErrorList(result.errors)));
   }
 
   // One batch at a time (the progress is read, then written with the batch), and no live write
@@ -168,10 +168,9 @@ absl::StatusOr<ImportResult> Import(vault::Vault& vault, const vault::Caller& ca
         fmt::format("import '{}' at site '{}' expects line {} next, not {}", request.import_id,
                     request.site, progress, request.first_line));
   }
-  ASSIGN_OR_RETURN(uint64_t decided,
-                   vault.LogDecision(caller, vault::Action::kImport, resource, d,
-                                     {{"import", request.import_id},
-                                      {"first_line", request.first_line}}));
+  ASSIGN_OR_RETURN(uint64_t decided, vault.LogDecision(caller, vault::Action::kImport, resource, d,
+                                                       {{"import", request.import_id},
+                                                        {"first_line", request.first_line}}));
   result.log_index = decided;
 
   vault::Justification why;
@@ -196,8 +195,8 @@ absl::StatusOr<ImportResult> Import(vault::Vault& vault, const vault::Caller& ca
     }
     RETURN_IF_ERROR(home.status());
     if (*home != request.jurisdiction) {
-      LineError e{line.number, fmt::format("subject '{}' is registered in {}, not {}",
-                                          line.subject, *home, request.jurisdiction)};
+      LineError e{line.number, fmt::format("subject '{}' is registered in {}, not {}", line.subject,
+                                           *home, request.jurisdiction)};
       if (!request.skip_bad) {
         return absl::InvalidArgumentError(
             fmt::format("line {}: {}; nothing of this batch imported", e.line, e.message));
@@ -234,19 +233,29 @@ absl::StatusOr<ImportResult> Import(vault::Vault& vault, const vault::Caller& ca
     ++result.imported;
   }
   batch.Put(ProgressKey(request.import_id), std::to_string(result.next_line));
-  RETURN_IF_ERROR(site->kv().Write(batch));
-  keys.MarkStored();
+  // The batch's event first, then the batch: a crash between them leaves an event for records
+  // that are not there (the resumed import writes and logs them again), never records the log
+  // does not show.
   const crypto::Sha256Digest digest = ciphertext.Finish();
-  nlohmann::json details = {
-      {"site", request.site},          {"site_role", vault::SiteRoleName(site->site().role)},
-      {"jurisdiction", request.jurisdiction}, {"created", result.created},
-      {"import", request.import_id},   {"first_line", request.first_line},
-      {"next_line", result.next_line}, {"records", result.imported},
-      {"registered", result.registered}, {"skipped", result.skipped},
-      {"ciphertext_sha256", HexEncode(digest)}, {"decision_index", decided}};
+  nlohmann::json details = {{"site", request.site},
+                            {"site_role", vault::SiteRoleName(site->site().role)},
+                            {"jurisdiction", request.jurisdiction},
+                            {"created", result.created},
+                            {"import", request.import_id},
+                            {"first_line", request.first_line},
+                            {"next_line", result.next_line},
+                            {"records", result.imported},
+                            {"registered", result.registered},
+                            {"skipped", result.skipped},
+                            {"ciphertext_sha256", HexEncode(digest)},
+                            {"decision_index", decided}};
   ASSIGN_OR_RETURN(result.log_index,
                    vault.LogEvent(vault::LifecycleEvent(vault.event_source(), vault.clock()->Now(),
                                                         "import", *caller.principal, details)));
+  if (absl::Status written = site->kv().Write(batch); !written.ok()) {
+    return vault::WithLogIndex(written, result.log_index);
+  }
+  keys.MarkStored();
   return result;
 }
 

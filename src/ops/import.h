@@ -46,7 +46,7 @@ struct ImportResult {
   uint64_t skipped = 0;     // bad lines skipped
   uint64_t next_line = 0;   // the next line the import expects
   std::vector<LineError> errors;
-  uint64_t log_index = 0;   // the "import" event of the batch (or the decision, if none)
+  uint64_t log_index = 0;  // the "import" event of the batch (or the decision, if none)
 };
 
 // Imports one batch. InvalidArgument (listing the bad lines) when a line is bad and

@@ -36,8 +36,9 @@ class OpsDecider final : public vault::Decider {
  public:
   vault::Decision Decide(const vault::Principal& p, vault::Action action, const vault::Resource&,
                          const vault::RequestContext&) const override {
-    const bool allow = p.id == "ops" || (p.id == "svc" && (action == vault::Action::kRead ||
-                                                            action == vault::Action::kWrite));
+    const bool allow =
+        p.id == "ops" ||
+        (p.id == "svc" && (action == vault::Action::kRead || action == vault::Action::kWrite));
     return vault::Decision{allow, allow ? "test allows" : "test denies", {"test"}, {}, {}};
   }
 };
@@ -157,8 +158,9 @@ TEST_F(LifecycleTest, ImportsIntoALegacySiteOfItsJurisdictionOnly) {
 }
 
 TEST_F(LifecycleTest, ReportsBadLinesByNumberAndAbortsOrSkips) {
-  const std::string body = Line("u1", "a", "1") + "{not json\n" + Line("u1", "b", "2") +
-                           "{\"subject\":\"u1\",\"key\":\"c\",\"class\":\"secret\",\"value_b64\":\"\"}\n";
+  const std::string body =
+      Line("u1", "a", "1") + "{not json\n" + Line("u1", "b", "2") +
+      "{\"subject\":\"u1\",\"key\":\"c\",\"class\":\"secret\",\"value_b64\":\"\"}\n";
   absl::Status aborted = ImportLines("sg", body).status();
   EXPECT_THAT(aborted, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2:")));
   EXPECT_THAT(aborted, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 4:")));
@@ -228,8 +230,9 @@ TEST_F(LifecycleTest, AMigrationWhoseCopyDiffersDoesNotVerifyAndCannotBeShredded
   Progress p1;
   ASSERT_OK(Migrate(*vault_, Ops(), {"sg", "us-tx", ""}, p1).status());
   // A live write changes a migrated record at the primary.
-  ASSERT_OK(vault_->Put(vault::Caller{&svc_, {}},
-                        {"u1", "k1", vault::Classification::kProtected, "", "changed"})
+  ASSERT_OK(vault_
+                ->Put(vault::Caller{&svc_, {}},
+                      {"u1", "k1", vault::Classification::kProtected, "", "changed"})
                 .status());
   Progress p2;
   EXPECT_THAT(Migrate(*vault_, Ops(), {"sg", "us-tx", ""}, p2),
@@ -268,6 +271,12 @@ TEST_F(LifecycleTest, ShredsOnlyAfterAVerifiedMigrationDestroyingTheKeys) {
     return true;
   }));
   EXPECT_EQ(left, 0u);
+  // Nothing is left to migrate or shred again.
+  Progress p3, p4;
+  EXPECT_THAT(Migrate(*vault_, Ops(), {"sg", "us-tx", ""}, p3),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("was shredded")));
+  EXPECT_THAT(Shred(*vault_, Ops(), {"sg", "", false}, p4),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already shredded")));
   // A shredded KEK is never created again: nothing can be imported there any more.
   EXPECT_THAT(ImportLines("sg", Line("u9", "a", "1"), 1, false, "later"),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("destroyed")));
@@ -299,7 +308,8 @@ TEST_F(LifecycleTest, ErasureDestroysTheSubjectsKeysAndRecordsEverywhere) {
   ASSERT_OK_AND_ASSIGN(std::optional<int64_t> when, vault_->subjects().ErasedAt("u1"));
   EXPECT_TRUE(when.has_value());
   for (const char* site : {"sg", "us-tx"}) {
-    ASSERT_OK_AND_ASSIGN(auto key, vault_->FindSite(site)->GetDataKey("u1", vault::Classification::kProtected));
+    ASSERT_OK_AND_ASSIGN(
+        auto key, vault_->FindSite(site)->GetDataKey("u1", vault::Classification::kProtected));
     EXPECT_FALSE(key.has_value()) << site;
   }
   EXPECT_THAT(vault_->EraseSubject(vault::Caller{&svc_, {}}, "u2"),
@@ -313,10 +323,10 @@ TEST_F(LifecycleTest, ABackupTakenBeforeTheShredRestoresButOpensForNobody) {
   CheckpointFn checkpoint = [] { return std::string("test checkpoint\n"); };
   // The rules allow no US backups at "archive": refused before anything is written.
   Progress refused;
-  EXPECT_EQ(ErrorCodeOf(RunBackup(*vault_, Ops(), destinations, checkpoint, {"sg", "archive"},
-                                  refused)
-                            .status()),
-            error_code::kResidencyViolation);
+  EXPECT_EQ(
+      ErrorCodeOf(
+          RunBackup(*vault_, Ops(), destinations, checkpoint, {"sg", "archive"}, refused).status()),
+      error_code::kResidencyViolation);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "archive"));
 }
 

@@ -24,7 +24,8 @@ std::string MarkKey(std::string_view jurisdiction) {
 }
 
 absl::Status Interrupted() {
-  return absl::CancelledError("interrupted; everything copied so far is kept: run it again to resume");
+  return absl::CancelledError(
+      "interrupted; everything copied so far is kept: run it again to resume");
 }
 
 // The copy pass: every record of the jurisdiction at the source that the target lacks.
@@ -73,7 +74,8 @@ absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore&
                                              record.version};
           ASSIGN_OR_RETURN(Bytes plain,
                            keys::OpenValue(open.key->view(), source_binding, record.envelope));
-          ASSIGN_OR_RETURN(SiteKeys::Key seal, target_keys.Get(subject, record.classification, true));
+          ASSIGN_OR_RETURN(SiteKeys::Key seal,
+                           target_keys.Get(subject, record.classification, true));
           if (seal.created.has_value()) {
             batch.Put(vault::DataKeyStoreKey(subject, record.classification),
                       AsChars(keys::EncodeWrappedDataKey(*seal.created)));
@@ -82,7 +84,8 @@ absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore&
           target_binding.site = to.site().id;
           vault::StoredRecord moved = record;
           moved.key_class = record.classification;
-          ASSIGN_OR_RETURN(moved.envelope, keys::SealValue(seal.key->view(), target_binding, plain));
+          ASSIGN_OR_RETURN(moved.envelope,
+                           keys::SealValue(seal.key->view(), target_binding, plain));
           std::string encoded = vault::EncodeStoredRecord(moved);
           batch_bytes += encoded.size();
           batch.Put(vault::RecordStoreKey(subject, key), std::move(encoded));
@@ -187,9 +190,9 @@ absl::StatusOr<MigrationResult> Migrate(vault::Vault& vault, const vault::Caller
   result.jurisdiction = request.jurisdiction;
   if (result.jurisdiction.empty()) {
     if (from->site().legacy_of.size() != 1) {
-      return absl::InvalidArgumentError(fmt::format(
-          "site '{}' holds data of {} jurisdictions: name one with --jurisdiction", request.from,
-          from->site().legacy_of.size()));
+      return absl::InvalidArgumentError(
+          fmt::format("site '{}' holds data of {} jurisdictions: name one with --jurisdiction",
+                      request.from, from->site().legacy_of.size()));
     }
     result.jurisdiction = from->site().legacy_of[0];
   }
@@ -206,6 +209,11 @@ absl::StatusOr<MigrationResult> Migrate(vault::Vault& vault, const vault::Caller
   } else if (to->site().role != vault::SiteRole::kPrimary) {
     refusal = ResidencyViolationError(
         fmt::format("site '{}' is not a primary site: data is migrated to a primary", request.to));
+  } else if (from->kv().Get(fmt::format("shredded/{}", j)).ok()) {
+    refusal = absl::FailedPreconditionError(fmt::format(
+        "{} data at site '{}' was shredded: its keys are destroyed and nothing of it can be "
+        "migrated",
+        j, request.from));
   } else {
     refusal = MayHoldLiveData(vault, to->site(), j);
   }
@@ -213,7 +221,8 @@ absl::StatusOr<MigrationResult> Migrate(vault::Vault& vault, const vault::Caller
     return LogRefusal(vault, caller, vault::Action::kMigrate, resource, d, refusal,
                       ErrorCodeOf(refusal));
   }
-  ASSIGN_OR_RETURN(uint64_t decided, vault.LogDecision(caller, vault::Action::kMigrate, resource, d));
+  ASSIGN_OR_RETURN(uint64_t decided,
+                   vault.LogDecision(caller, vault::Action::kMigrate, resource, d));
   progress.started.store(true);
 
   vault::Justification why;
@@ -252,9 +261,9 @@ absl::StatusOr<MigrationResult> Migrate(vault::Vault& vault, const vault::Caller
   } else {
     RETURN_IF_ERROR(from->kv().Delete(MarkKey(j)));  // an earlier verification no longer holds
   }
-  ASSIGN_OR_RETURN(result.log_index, vault.LogEvent(vault::LifecycleEvent(
-                                         vault.event_source(), vault.clock()->Now(), "migration",
-                                         *caller.principal, details)));
+  ASSIGN_OR_RETURN(result.log_index,
+                   vault.LogEvent(vault::LifecycleEvent(vault.event_source(), vault.clock()->Now(),
+                                                        "migration", *caller.principal, details)));
   if (!result.verified) {
     return vault::WithLogIndex(
         absl::FailedPreconditionError(fmt::format(

@@ -20,9 +20,8 @@
 #include <string>
 #include <string_view>
 
-#include "nlohmann/json.hpp"
-
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 #include "ops/progress.h"
 #include "tlog/merkle.h"
 #include "vault/vault.h"

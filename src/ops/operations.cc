@@ -20,9 +20,9 @@ struct Operations::Op {
   std::thread thread;
   mutable std::mutex mu;
   std::condition_variable cv;
-  bool done = false;            // guarded by mu
-  absl::Status error;           // guarded by mu
-  nlohmann::json result;        // guarded by mu
+  bool done = false;      // guarded by mu
+  absl::Status error;     // guarded by mu
+  nlohmann::json result;  // guarded by mu
 };
 
 Operations::~Operations() {

@@ -27,15 +27,17 @@ absl::Status MayHoldLiveData(const vault::Vault& vault, const vault::Site& site,
       }
       return ResidencyViolationError(
           fmt::format("legacy site '{}' holds data of {} (legacy_of), not of {}", site.id,
-                      site.legacy_of.empty() ? "no jurisdiction" : fmt::format("{}", fmt::join(site.legacy_of, ", ")),
+                      site.legacy_of.empty() ? "no jurisdiction"
+                                             : fmt::format("{}", fmt::join(site.legacy_of, ", ")),
                       jurisdiction));
     case vault::SiteRole::kBackup:
       return ResidencyViolationError(
           fmt::format("site '{}' is a backup site and holds only backups", site.id));
     case vault::SiteRole::kPrimary:
       if (vault.rules().MayHoldPrimary(site.id, jurisdiction)) return absl::OkStatus();
-      return ResidencyViolationError(fmt::format("site '{}' ({}) may not hold data of jurisdiction {}",
-                                                 site.id, site.jurisdiction, jurisdiction));
+      return ResidencyViolationError(
+          fmt::format("site '{}' ({}) may not hold data of jurisdiction {}", site.id,
+                      site.jurisdiction, jurisdiction));
   }
   return absl::InternalError("unknown site role");
 }
@@ -65,8 +67,8 @@ absl::Status ForEachRecordOf(vault::Vault& vault, const vault::SiteStore& site,
                              const SiteRecordFn& fn) {
   absl::Status stopped;
   std::string last_subject, last_home;  // the registry caches too; this skips even the lookup
-  absl::Status scanned = site.kv().ScanFrom(
-      "r/", start, [&](std::string_view store_key, std::string_view value) {
+  absl::Status scanned =
+      site.kv().ScanFrom("r/", start, [&](std::string_view store_key, std::string_view value) {
         std::string_view subject, key;
         if (!vault::ParseRecordStoreKey(store_key, subject, key)) {
           stopped = absl::DataLossError(

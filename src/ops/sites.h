@@ -34,8 +34,9 @@ vault::Resource SiteResource(const vault::Site& site, std::string_view jurisdict
 // Visits the records at `site` of the subjects registered in `jurisdiction`, in store order
 // (the bytewise order of "<subject>/<key>"), starting at store key `start` (empty: the first).
 // A non-OK status from `fn` stops the scan and is returned.
-using SiteRecordFn = std::function<absl::Status(std::string_view store_key, std::string_view subject,
-                                                std::string_view key, vault::StoredRecord record)>;
+using SiteRecordFn =
+    std::function<absl::Status(std::string_view store_key, std::string_view subject,
+                               std::string_view key, vault::StoredRecord record)>;
 absl::Status ForEachRecordOf(vault::Vault& vault, const vault::SiteStore& site,
                              std::string_view jurisdiction, std::string_view start,
                              const SiteRecordFn& fn);
