@@ -305,7 +305,8 @@ absl::StatusOr<RestoreResult> Restore(const BackupStore& src, std::string_view i
     } else {
       batch.Put(progress_key, EncodeRestoreProgress(index, result));
     }
-    RETURN_IF_ERROR(target.Write(batch));
+    // Batches of puts are loaded in bulk where the store can (the last one deletes the progress).
+    RETURN_IF_ERROR(last ? target.Write(batch) : target.WriteBulk(batch));
     batch = store::WriteBatch();
     pending = pending_bytes = 0;
     if (progress) progress(index, bytes);

@@ -75,6 +75,11 @@ class KvStore {
   // visible. Durable on OK. An empty batch is OK and does nothing.
   virtual absl::Status Write(const WriteBatch& batch) = 0;
 
+  // Write, for large batches of puts (a restore, a migration): a backend may load them in bulk
+  // rather than one by one. The same guarantees as Write (atomic; durable on OK; later ops win
+  // over earlier ones on the same key). The default is Write.
+  virtual absl::Status WriteBulk(const WriteBatch& batch) { return Write(batch); }
+
   // Visits every key starting with `prefix`, in ascending order, from a consistent view.
   virtual absl::Status Scan(std::string_view prefix, const ScanFn& fn) const = 0;
 

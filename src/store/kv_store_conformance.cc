@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "fmt/core.h"
+#include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "util/status_matchers.h"
 
@@ -190,6 +190,33 @@ TEST_P(KvStoreConformanceTest, ScanVisitsExactlyThePrefixInBytewiseOrder) {
   EXPECT_THAT(ScanKeys(store(), "user/3"), IsEmpty());
   // Values travel with their keys.
   EXPECT_THAT(ScanAll(store(), "ab"), ElementsAre(Pair("ab", "v:ab")));
+}
+
+TEST_P(KvStoreConformanceTest, WriteBulkIsAWriteOfManyPutsWhereTheLastPutWins) {
+  ASSERT_OK(store().Put("b/keep", "old"));
+  ASSERT_OK(store().Put("b/0005", "old"));
+  // Large enough for a backend's bulk path (RocksDB: over 1 MiB), unsorted, with repeats.
+  WriteBatch bulk;
+  const std::string value(4096, 'v');
+  for (int i = 999; i >= 0; --i) bulk.Put(fmt::format("b/{:04d}", i), value + std::to_string(i));
+  bulk.Put("b/0007", "second");
+  bulk.Put("a", "first key");
+  ASSERT_OK(store().WriteBulk(bulk));
+  EXPECT_EQ(store().Get("b/0005").value_or("<error>"), value + "5");
+  EXPECT_EQ(store().Get("b/0007").value_or("<error>"), "second");
+  EXPECT_EQ(store().Get("b/keep").value_or("<error>"), "old");
+  EXPECT_EQ(store().Get("a").value_or("<error>"), "first key");
+  EXPECT_EQ(ScanKeys(store(), "b/").size(), 1001u);
+  // A later ordinary write still wins over it.
+  ASSERT_OK(store().Put("b/0001", "newer"));
+  EXPECT_EQ(store().Get("b/0001").value_or("<error>"), "newer");
+  // With deletes, and small: the same as Write.
+  WriteBatch mixed;
+  mixed.Put("c", "1");
+  mixed.Delete("b/keep");
+  ASSERT_OK(store().WriteBulk(mixed));
+  EXPECT_THAT(store().Get("b/keep"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(store().Get("c").value_or("<error>"), "1");
 }
 
 TEST_P(KvStoreConformanceTest, ScanFromStartsAtTheFirstKeyNotBeforeStart) {

@@ -1,10 +1,13 @@
 #include "store/rocksdb_store.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "fmt/core.h"
@@ -13,6 +16,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice.h"
+#include "rocksdb/sst_file_writer.h"
 #include "rocksdb/status.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
@@ -21,6 +25,12 @@ namespace domicile::store {
 namespace {
 
 constexpr size_t kWriteBufferBytes = 32 << 20;
+// A batch at least this large is bulk-loaded (an SST file written and ingested) by WriteBulk:
+// below it, the write-ahead log and memtable are cheaper than a file and a manifest update.
+constexpr size_t kBulkLoadMinBytes = 1 << 20;
+// Where WriteBulk writes its files before ingesting them, inside the database's directory
+// (RocksDB ignores subdirectories); anything left there by a crash is removed at open.
+constexpr char kIngestDir[] = "ingest";
 constexpr int kMaxWriteBuffers = 2;
 constexpr int kBloomBitsPerKey = 10;
 
@@ -162,6 +172,42 @@ class RocksDbStore : public KvStore {
     return FromRocksDb(db_->Write(write_options_, &rocks_batch));
   }
 
+  absl::Status WriteBulk(const WriteBatch& batch) override {
+    size_t bytes = 0;
+    for (const WriteBatch::Op& op : batch.ops()) {
+      if (op.type != WriteBatch::OpType::kPut) return Write(batch);  // deletes: the usual path
+      bytes += op.key.size() + op.value.size();
+    }
+    if (bytes < kBulkLoadMinBytes) return Write(batch);
+    // An SST file holds each key once, in order: the last put of a key wins, as in Write.
+    std::vector<const WriteBatch::Op*> ops;
+    ops.reserve(batch.size());
+    for (const WriteBatch::Op& op : batch.ops()) {
+      if (absl::Status s = CheckKey(op.key); !s.ok()) return s;
+      ops.push_back(&op);
+    }
+    std::stable_sort(ops.begin(), ops.end(), [](const WriteBatch::Op* a, const WriteBatch::Op* b) {
+      return a->key < b->key;
+    });
+    const std::filesystem::path file = std::filesystem::path(db_->GetName()) / kIngestDir /
+                                       fmt::format("bulk-{}.sst", next_file_.fetch_add(1));
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions());
+    rocksdb::Status s = writer.Open(file.string());
+    for (size_t i = 0; s.ok() && i < ops.size(); ++i) {
+      if (i + 1 < ops.size() && ops[i + 1]->key == ops[i]->key) continue;  // a later put wins
+      s = writer.Put(ToSlice(ops[i]->key), ToSlice(ops[i]->value));
+    }
+    if (s.ok()) s = writer.Finish();
+    if (s.ok()) {
+      rocksdb::IngestExternalFileOptions ingest;
+      ingest.move_files = true;  // the file becomes the database's (synced, then in the manifest)
+      s = db_->IngestExternalFile({file.string()}, ingest);
+    }
+    std::error_code ec;
+    std::filesystem::remove(file, ec);  // gone already when it was moved in
+    return FromRocksDb(s);
+  }
+
   absl::Status Scan(std::string_view prefix, const ScanFn& fn) const override {
     return ScanAt(db_.get(), nullptr, prefix, fn);
   }
@@ -179,6 +225,7 @@ class RocksDbStore : public KvStore {
  private:
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions write_options_;
+  std::atomic<uint64_t> next_file_{0};
 };
 
 rocksdb::Options MakeOptions(const RocksDbOptions& options) {
@@ -238,7 +285,15 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbStore(const std::filesystem:
   rocksdb::DB* raw_db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(MakeOptions(options), dir.string(), &raw_db);
   if (!s.ok()) return FromRocksDb(s);
-  return std::make_unique<RocksDbStore>(std::unique_ptr<rocksdb::DB>(raw_db), options.sync_writes);
+  std::unique_ptr<rocksdb::DB> db(raw_db);
+  // Now that the database is locked to this store: files of a bulk load that a crash
+  // interrupted were never ingested, and nothing refers to them.
+  std::filesystem::remove_all(dir / kIngestDir, ec);
+  if (!std::filesystem::create_directories(dir / kIngestDir, ec) && ec) {
+    return absl::InternalError(
+        fmt::format("store: cannot create {}: {}", (dir / kIngestDir).string(), ec.message()));
+  }
+  return std::make_unique<RocksDbStore>(std::move(db), options.sync_writes);
 }
 
 }  // namespace domicile::store
