@@ -1,5 +1,11 @@
 #include "ops/migration.h"
 
+#include <algorithm>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "crypto/secret_bytes.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "ops/merkle_root.h"
@@ -12,9 +18,18 @@
 namespace domicile::ops {
 namespace {
 
-constexpr size_t kBatchRecords = 1000;
+// A copy batch ends after this many records or bytes of sealed values, whichever comes first;
+// each is one durable write at the target.
+constexpr size_t kBatchRecords = 4096;
 constexpr size_t kBatchBytes = 4 << 20;
+// Live writes wait while a batch is built: a pass that finds everything copied lets them in
+// this often too.
+constexpr size_t kVisitRecords = 16384;
+// The verify pass opens this many records (or bytes) at once, on every core.
+constexpr size_t kVerifyRecords = 1024;
+constexpr size_t kVerifyBytes = 4 << 20;
 constexpr size_t kMaxHeldKeys = 4096;
+constexpr unsigned kMaxThreads = 8;
 
 std::string CursorKey(std::string_view from, std::string_view jurisdiction) {
   return fmt::format("mig/{}/{}", from, jurisdiction);
@@ -26,6 +41,54 @@ std::string MarkKey(std::string_view jurisdiction) {
 absl::Status Interrupted() {
   return absl::CancelledError(
       "interrupted; everything copied so far is kept: run it again to resume");
+}
+
+// Runs fn(i) for every i in [0, n), spread over the machine's cores (this thread among them);
+// the first error in index order, if any.
+absl::Status ParallelFor(size_t n, const std::function<absl::Status(size_t)>& fn) {
+  const size_t threads =
+      std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()), kMaxThreads, n / 16 + 1});
+  std::vector<absl::Status> errors(threads);
+  auto run = [&](size_t t) {
+    for (size_t i = n * t / threads; i < n * (t + 1) / threads; ++i) {
+      if (absl::Status s = fn(i); !s.ok()) {
+        errors[t] = std::move(s);
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(run, t);
+  run(0);
+  for (std::thread& h : helpers) h.join();
+  for (absl::Status& s : errors) RETURN_IF_ERROR(s);
+  return absl::OkStatus();
+}
+
+// A record the copy pass moves: opened with the source's key, sealed with the target's.
+struct Move {
+  std::string subject, key;
+  vault::StoredRecord record;
+  const crypto::SecretBytes* open = nullptr;  // held by the pass's SiteKeys until it forgets
+  const crypto::SecretBytes* seal = nullptr;
+  std::string sealed;  // the record as stored at the target
+};
+
+absl::Status Reseal(std::string_view from, std::string_view to, Move& m) {
+  keys::RecordBinding binding{from, m.subject, m.key,
+                              vault::ClassificationName(m.record.classification), m.record.version};
+  ASSIGN_OR_RETURN(Bytes plain, keys::OpenValue(m.open->view(), binding, m.record.envelope));
+  binding.site = to;
+  vault::StoredRecord moved;
+  moved.classification = m.record.classification;
+  moved.key_class = m.record.classification;
+  moved.version = m.record.version;
+  absl::StatusOr<Bytes> sealed = keys::SealValue(m.seal->view(), binding, plain);
+  crypto::Cleanse(plain);
+  RETURN_IF_ERROR(sealed.status());
+  moved.envelope = std::move(*sealed);
+  m.sealed = vault::EncodeStoredRecord(moved);
+  return absl::OkStatus();
 }
 
 // The copy pass: every record of the jurisdiction at the source that the target lacks.
@@ -42,21 +105,35 @@ absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore&
     return saved.status();
   }
 
-  store::WriteBatch batch;
-  size_t batch_bytes = 0;
+  RecordLookahead there(to.kv(), /*values=*/false);
+  store::WriteBatch batch;  // the new data keys, then the moves once sealed
+  std::vector<Move> moves;
+  size_t batch_bytes = 0, visited = 0;
   std::vector<std::unique_lock<std::mutex>> writes;  // held while a batch is built and written
+  // Seals and writes the batch, with the cursor `next` when not empty, and lets live writes in.
   auto flush = [&](std::string_view next) -> absl::Status {
-    batch.Put(cursor_key, next);
-    RETURN_IF_ERROR(to.kv().Write(batch));
+    RETURN_IF_ERROR(ParallelFor(moves.size(), [&](size_t i) {
+      return Reseal(from.site().id, to.site().id, moves[i]);
+    }));
+    for (Move& m : moves) batch.Put(vault::RecordStoreKey(m.subject, m.key), m.sealed);
+    result.copied += moves.size();
+    moves.clear();
+    // A batch that copied nothing need not move the cursor: a resumed run would skip the same
+    // records again.
+    if (!batch.empty()) {
+      if (!next.empty()) batch.Put(cursor_key, next);
+      RETURN_IF_ERROR(to.kv().Write(batch));
+    }
     writes.clear();
+    there.Reset();  // the target may change once unlocked
     batch = store::WriteBatch();
     batch_bytes = 0;
+    visited = 0;
     target_keys.MarkStored();
     if (source_keys.size() + target_keys.size() > kMaxHeldKeys) {
       source_keys.Forget();
       target_keys.Forget();
     }
-    if (progress.cancel.load()) return Interrupted();
     return absl::OkStatus();
   };
   absl::Status copied = ForEachRecordOf(
@@ -66,34 +143,31 @@ absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore&
         if (writes.empty()) writes = vault.LockAllSubjects();
         progress.records.fetch_add(1);
         progress.bytes.fetch_add(record.envelope.size());
-        ASSIGN_OR_RETURN(std::optional<vault::StoredRecord> there, to.GetRecord(subject, key));
-        if (!there.has_value()) {
-          ASSIGN_OR_RETURN(SiteKeys::Key open, source_keys.Get(subject, record.key_class, false));
-          keys::RecordBinding source_binding{from.site().id, subject, key,
-                                             vault::ClassificationName(record.classification),
-                                             record.version};
-          ASSIGN_OR_RETURN(Bytes plain,
-                           keys::OpenValue(open.key->view(), source_binding, record.envelope));
+        ++visited;
+        ASSIGN_OR_RETURN(std::optional<std::string_view> present, there.Find(subject, store_key));
+        if (!present.has_value()) {
+          Move m;
+          m.subject = std::string(subject);
+          m.key = std::string(key);
+          m.record = std::move(record);
+          ASSIGN_OR_RETURN(SiteKeys::Key open, source_keys.Get(subject, m.record.key_class, false));
           ASSIGN_OR_RETURN(SiteKeys::Key seal,
-                           target_keys.Get(subject, record.classification, true));
+                           target_keys.Get(subject, m.record.classification, true));
           if (seal.created.has_value()) {
-            batch.Put(vault::DataKeyStoreKey(subject, record.classification),
+            batch.Put(vault::DataKeyStoreKey(subject, m.record.classification),
                       AsChars(keys::EncodeWrappedDataKey(*seal.created)));
           }
-          keys::RecordBinding target_binding = source_binding;
-          target_binding.site = to.site().id;
-          vault::StoredRecord moved = record;
-          moved.key_class = record.classification;
-          ASSIGN_OR_RETURN(moved.envelope,
-                           keys::SealValue(seal.key->view(), target_binding, plain));
-          std::string encoded = vault::EncodeStoredRecord(moved);
-          batch_bytes += encoded.size();
-          batch.Put(vault::RecordStoreKey(subject, key), std::move(encoded));
-          ++result.copied;
+          m.open = open.key;
+          m.seal = seal.key;
+          batch_bytes += store_key.size() + m.record.envelope.size();
+          moves.push_back(std::move(m));
         }
-        if (batch.size() >= kBatchRecords || batch_bytes >= kBatchBytes) {
+        const bool stop = progress.cancel.load();
+        if (stop || moves.size() >= kBatchRecords || batch_bytes >= kBatchBytes ||
+            visited >= kVisitRecords) {
           // Resume after this record: the smallest key greater than it.
-          return flush(std::string(store_key) + '\0');
+          RETURN_IF_ERROR(flush(std::string(store_key) + '\0'));
+          if (stop) return Interrupted();
         }
         return absl::OkStatus();
       });
@@ -101,7 +175,36 @@ absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore&
     target_keys.Forget();  // keys made for an unwritten batch are gone with it
     return copied;
   }
-  if (!batch.empty()) RETURN_IF_ERROR(to.kv().Write(batch));
+  return flush("");
+}
+
+// A record the verify pass checks: its copy at the source and at the target, opened and hashed
+// into their leaves.
+struct Check {
+  std::string subject, key;
+  vault::StoredRecord mine;
+  std::optional<vault::StoredRecord> theirs;
+  const crypto::SecretBytes* my_key = nullptr;  // held by the pass's SiteKeys
+  const crypto::SecretBytes* their_key = nullptr;
+  tlog::Hash my_leaf{}, their_leaf{};
+  uint64_t bytes = 0;
+};
+
+absl::Status Open(std::string_view from, std::string_view to, Check& c) {
+  keys::RecordBinding binding{from, c.subject, c.key,
+                              vault::ClassificationName(c.mine.classification), c.mine.version};
+  ASSIGN_OR_RETURN(Bytes plain, keys::OpenValue(c.my_key->view(), binding, c.mine.envelope));
+  c.my_leaf = tlog::LeafHash(RecordLeaf(c.subject, c.key, c.mine.version, plain));
+  c.bytes = plain.size();
+  crypto::Cleanse(plain);
+  if (!c.theirs.has_value()) return absl::OkStatus();
+  keys::RecordBinding target_binding{to, c.subject, c.key,
+                                     vault::ClassificationName(c.theirs->classification),
+                                     c.theirs->version};
+  ASSIGN_OR_RETURN(Bytes copy,
+                   keys::OpenValue(c.their_key->view(), target_binding, c.theirs->envelope));
+  c.their_leaf = tlog::LeafHash(RecordLeaf(c.subject, c.key, c.theirs->version, copy));
+  crypto::Cleanse(copy);
   return absl::OkStatus();
 }
 
@@ -112,40 +215,58 @@ absl::Status Verify(vault::Vault& vault, vault::SiteStore& from, vault::SiteStor
   SiteKeys source_keys(vault.custodian(), from, why);
   SiteKeys target_keys(vault.custodian(), to, why);
   MerkleRoot source_root, target_root;
+  RecordLookahead there(to.kv(), /*values=*/true);
+  std::vector<Check> checks;
+  size_t check_bytes = 0;
   uint64_t missing = 0;
+  // Opens the records gathered, on every core, and adds their leaves in order.
+  auto check = [&]() -> absl::Status {
+    RETURN_IF_ERROR(ParallelFor(checks.size(), [&](size_t i) {
+      return Open(from.site().id, to.site().id, checks[i]);
+    }));
+    for (const Check& c : checks) {
+      source_root.AddLeafHash(c.my_leaf);
+      result.bytes += c.bytes;
+      ++result.records;
+      if (c.theirs.has_value()) {
+        target_root.AddLeafHash(c.their_leaf);
+      } else {
+        ++missing;
+      }
+    }
+    checks.clear();
+    check_bytes = 0;
+    if (source_keys.size() + target_keys.size() > kMaxHeldKeys) {
+      source_keys.Forget();
+      target_keys.Forget();
+    }
+    return absl::OkStatus();
+  };
   RETURN_IF_ERROR(ForEachRecordOf(
       vault, from, jurisdiction, "",
-      [&](std::string_view, std::string_view subject, std::string_view key,
+      [&](std::string_view store_key, std::string_view subject, std::string_view key,
           vault::StoredRecord record) -> absl::Status {
         progress.records.fetch_add(1);
         progress.bytes.fetch_add(record.envelope.size());
         if (progress.cancel.load()) return Interrupted();
-        if (source_keys.size() + target_keys.size() > kMaxHeldKeys) {
-          source_keys.Forget();
-          target_keys.Forget();
+        Check c;
+        c.subject = std::string(subject);
+        c.key = std::string(key);
+        c.mine = std::move(record);
+        ASSIGN_OR_RETURN(SiteKeys::Key mine, source_keys.Get(subject, c.mine.key_class, false));
+        c.my_key = mine.key;
+        ASSIGN_OR_RETURN(std::optional<std::string_view> there_raw, there.Find(subject, store_key));
+        if (there_raw.has_value()) {
+          ASSIGN_OR_RETURN(c.theirs, vault::DecodeStoredRecord(*there_raw));
+          ASSIGN_OR_RETURN(SiteKeys::Key theirs, target_keys.Get(subject, c.theirs->key_class, false));
+          c.their_key = theirs.key;
         }
-        ASSIGN_OR_RETURN(SiteKeys::Key open, source_keys.Get(subject, record.key_class, false));
-        keys::RecordBinding binding{from.site().id, subject, key,
-                                    vault::ClassificationName(record.classification),
-                                    record.version};
-        ASSIGN_OR_RETURN(Bytes plain, keys::OpenValue(open.key->view(), binding, record.envelope));
-        source_root.Add(RecordLeaf(subject, key, record.version, plain));
-        result.bytes += plain.size();
-        ++result.records;
-        ASSIGN_OR_RETURN(std::optional<vault::StoredRecord> there, to.GetRecord(subject, key));
-        if (!there.has_value()) {
-          ++missing;
-          return absl::OkStatus();
-        }
-        ASSIGN_OR_RETURN(SiteKeys::Key theirs, target_keys.Get(subject, there->key_class, false));
-        keys::RecordBinding target_binding{to.site().id, subject, key,
-                                           vault::ClassificationName(there->classification),
-                                           there->version};
-        ASSIGN_OR_RETURN(Bytes copy,
-                         keys::OpenValue(theirs.key->view(), target_binding, there->envelope));
-        target_root.Add(RecordLeaf(subject, key, there->version, copy));
+        check_bytes += c.mine.envelope.size() + (c.theirs ? c.theirs->envelope.size() : 0);
+        checks.push_back(std::move(c));
+        if (checks.size() >= kVerifyRecords || check_bytes >= kVerifyBytes) return check();
         return absl::OkStatus();
       }));
+  RETURN_IF_ERROR(check());
   result.source_root = source_root.Root();
   result.target_root = target_root.Root();
   result.verified = missing == 0 && result.source_root == result.target_root;

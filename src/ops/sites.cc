@@ -98,6 +98,45 @@ absl::Status ForEachRecordOf(vault::Vault& vault, const vault::SiteStore& site,
   return stopped;
 }
 
+absl::StatusOr<std::optional<std::string_view>> RecordLookahead::Find(std::string_view subject,
+                                                                      std::string_view store_key) {
+  const bool covered = loaded_ && subject == subject_ && store_key >= from_ &&
+                       (next_ == 0 || records_[next_ - 1].first < store_key) &&
+                       (complete_ || (!records_.empty() && store_key <= records_.back().first));
+  if (!covered) RETURN_IF_ERROR(Read(subject, store_key));
+  while (next_ < records_.size() && records_[next_].first < store_key) ++next_;
+  if (next_ < records_.size() && records_[next_].first == store_key) {
+    return std::string_view(records_[next_].second);
+  }
+  return std::nullopt;
+}
+
+absl::Status RecordLookahead::Read(std::string_view subject, std::string_view from) {
+  records_.clear();
+  next_ = 0;
+  loaded_ = false;
+  subject_ = std::string(subject);
+  from_ = std::string(from);
+  complete_ = true;
+  RETURN_IF_ERROR(kv_.ScanFrom(vault::RecordStoreKey(subject, ""), from,
+                               [&](std::string_view key, std::string_view value) {
+                                 if (records_.size() == chunk_) {
+                                   complete_ = false;
+                                   return false;
+                                 }
+                                 records_.emplace_back(key, values_ ? value : std::string_view());
+                                 return true;
+                               }));
+  loaded_ = true;
+  return absl::OkStatus();
+}
+
+void RecordLookahead::Reset() {
+  loaded_ = false;
+  records_.clear();
+  next_ = 0;
+}
+
 absl::Status LogRefusal(vault::Vault& vault, const vault::Caller& caller, vault::Action action,
                         const vault::Resource& resource, const vault::Decision& allowed,
                         absl::Status refusal, std::string determining) {

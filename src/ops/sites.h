@@ -3,8 +3,10 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -40,6 +42,41 @@ using SiteRecordFn =
 absl::Status ForEachRecordOf(vault::Vault& vault, const vault::SiteStore& site,
                              std::string_view jurisdiction, std::string_view start,
                              const SiteRecordFn& fn);
+
+// What a site holds under the record keys of another site's scan: answers for record keys asked
+// in ascending order (as ForEachRecordOf visits them) by reading the site a chunk of one
+// subject's records at a time, with one seek per chunk rather than one point get per record,
+// and without reading other subjects' records. At most `chunk` records are held. What it read
+// is stale once the site is written: Reset then.
+//
+// Not thread-safe.
+class RecordLookahead {
+ public:
+  // `values`: keep the records' encoded values (else only which keys exist).
+  RecordLookahead(const store::KvStore& kv, bool values, size_t chunk = 1024)
+      : kv_(kv), values_(values), chunk_(chunk) {}
+
+  // The encoded record under `store_key` (a record of `subject`), nullopt if the site holds
+  // none; the view (empty without `values`) is valid until the next call. Keys asked out of
+  // order are answered too, with a new seek.
+  absl::StatusOr<std::optional<std::string_view>> Find(std::string_view subject,
+                                                       std::string_view store_key);
+  // Forgets what was read: the next Find reads the site again.
+  void Reset();
+
+ private:
+  absl::Status Read(std::string_view subject, std::string_view from);
+
+  const store::KvStore& kv_;
+  const bool values_;
+  const size_t chunk_;
+  bool loaded_ = false;
+  std::string subject_;  // the chunk holds subject_'s records from from_ on, in key order,
+  std::string from_;     // up to its last one, or to the subject's end when complete_
+  bool complete_ = false;
+  std::vector<std::pair<std::string, std::string>> records_;
+  size_t next_ = 0;  // the first of records_ not below the last key asked
+};
 
 // Logs `allowed` turned into a refusal for `refusal`'s reason (a rule outside the policy:
 // residency, a missing verified migration), and returns `refusal` carrying the event's index;
