@@ -1,7 +1,12 @@
 #include "ops/migration.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
 #include <functional>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -19,13 +24,14 @@ namespace domicile::ops {
 namespace {
 
 // A copy batch ends after this many records or bytes of sealed values, whichever comes first;
-// each is one durable write at the target.
+// each is one durable write at the target, made while the next batch is sealed.
 constexpr size_t kBatchRecords = 4096;
 constexpr size_t kBatchBytes = 4 << 20;
-// Live writes wait while a batch is built: a pass that finds everything copied lets them in
-// this often too.
+// Live writes wait while the copy pass builds and writes batches; it lets them in after this
+// many records.
 constexpr size_t kVisitRecords = 16384;
-// The verify pass opens this many records (or bytes) at once, on every core.
+// The verify pass opens this many records (or bytes) at once, on every core, while it reads the
+// next ones.
 constexpr size_t kVerifyRecords = 1024;
 constexpr size_t kVerifyBytes = 4 << 20;
 constexpr size_t kMaxHeldKeys = 4096;
@@ -43,26 +49,84 @@ absl::Status Interrupted() {
       "interrupted; everything copied so far is kept: run it again to resume");
 }
 
-// Runs fn(i) for every i in [0, n), spread over the machine's cores (this thread among them);
-// the first error in index order, if any.
-absl::Status ParallelFor(size_t n, const std::function<absl::Status(size_t)>& fn) {
-  const size_t threads =
-      std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()), kMaxThreads, n / 16 + 1});
-  std::vector<absl::Status> errors(threads);
-  auto run = [&](size_t t) {
-    for (size_t i = n * t / threads; i < n * (t + 1) / threads; ++i) {
-      if (absl::Status s = fn(i); !s.ok()) {
-        errors[t] = std::move(s);
-        return;
-      }
+// A thread of the migration's own, running the tasks given to it one at a time, in order. The
+// passes keep theirs for their whole run rather than starting threads per batch: a long-lived
+// thread keeps what it allocates (RocksDB's memtables among it) in one malloc arena, so the
+// process's resident memory stays bounded. Its destructor waits for every task given.
+class Worker {
+ public:
+  Worker() : thread_([this] { Run(); }) {}
+  ~Worker() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
     }
+    wake_.notify_one();
+    thread_.join();
+  }
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  std::future<absl::Status> Submit(std::function<absl::Status()> task) {
+    std::packaged_task<absl::Status()> job(std::move(task));
+    std::future<absl::Status> done = job.get_future();
+    {
+      std::lock_guard lock(mu_);
+      jobs_.push_back(std::move(job));
+    }
+    wake_.notify_one();
+    return done;
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::packaged_task<absl::Status()> job;
+      {
+        std::unique_lock lock(mu_);
+        wake_.wait(lock, [&] { return done_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::packaged_task<absl::Status()>> jobs_;  // guarded by mu_
+  bool done_ = false;                                     // guarded by mu_
+  std::thread thread_;
+};
+
+// Workers to spread a batch over the machine's cores, with the calling thread.
+std::vector<std::unique_ptr<Worker>> Helpers() {
+  const unsigned cores = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
+  std::vector<std::unique_ptr<Worker>> helpers;
+  for (unsigned i = 1; i < cores; ++i) helpers.push_back(std::make_unique<Worker>());
+  return helpers;
+}
+
+// Runs fn(i) for every i in [0, n), on this thread and the helpers; the first error in index
+// order, if any.
+absl::Status ParallelFor(std::vector<std::unique_ptr<Worker>>& helpers, size_t n,
+                         const std::function<absl::Status(size_t)>& fn) {
+  const size_t parts = std::min(helpers.size() + 1, n / 16 + 1);
+  auto run = [&](size_t part) {
+    for (size_t i = n * part / parts; i < n * (part + 1) / parts; ++i) RETURN_IF_ERROR(fn(i));
+    return absl::OkStatus();
   };
-  std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(run, t);
-  run(0);
-  for (std::thread& h : helpers) h.join();
-  for (absl::Status& s : errors) RETURN_IF_ERROR(s);
-  return absl::OkStatus();
+  std::vector<std::future<absl::Status>> others;
+  for (size_t part = 1; part < parts; ++part) {
+    others.push_back(helpers[part - 1]->Submit([&run, part] { return run(part); }));
+  }
+  absl::Status first = run(0);
+  for (std::future<absl::Status>& other : others) {
+    absl::Status s = other.get();
+    if (first.ok()) first = std::move(s);
+  }
+  return first;
 }
 
 // A record the copy pass moves: opened with the source's key, sealed with the target's.
@@ -109,10 +173,18 @@ absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore&
   store::WriteBatch batch;  // the new data keys, then the moves once sealed
   std::vector<Move> moves;
   size_t batch_bytes = 0, visited = 0;
-  std::vector<std::unique_lock<std::mutex>> writes;  // held while a batch is built and written
-  // Seals and writes the batch, with the cursor `next` when not empty, and lets live writes in.
-  auto flush = [&](std::string_view next) -> absl::Status {
-    RETURN_IF_ERROR(ParallelFor(moves.size(), [&](size_t i) {
+  // Held from when a record is found missing at the target until its batch is durable, so that
+  // no live write comes in between; let go every kVisitRecords records.
+  std::vector<std::unique_lock<std::mutex>> writes;
+  // The batch being written while the next one is sealed; batches are written in order.
+  std::vector<std::unique_ptr<Worker>> helpers = Helpers();
+  Worker writer;
+  std::future<absl::Status> writing;
+  auto written = [&]() -> absl::Status { return writing.valid() ? writing.get() : absl::OkStatus(); };
+  // Seals the batch and starts writing it, with the cursor `next` when not empty; with
+  // `release`, waits until it is durable and lets live writes in.
+  auto flush = [&](std::string_view next, bool release) -> absl::Status {
+    RETURN_IF_ERROR(ParallelFor(helpers, moves.size(), [&](size_t i) {
       return Reseal(from.site().id, to.site().id, moves[i]);
     }));
     for (Move& m : moves) batch.Put(vault::RecordStoreKey(m.subject, m.key), m.sealed);
@@ -122,16 +194,21 @@ absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore&
     // records again.
     if (!batch.empty()) {
       if (!next.empty()) batch.Put(cursor_key, next);
-      RETURN_IF_ERROR(to.kv().Write(batch));
+      RETURN_IF_ERROR(written());
+      writing = writer.Submit([&kv = to.kv(), b = std::move(batch)] { return kv.Write(b); });
+      // The data keys made for it are written with it, before any later batch.
+      target_keys.MarkStored();
     }
-    writes.clear();
-    there.Reset();  // the target may change once unlocked
     batch = store::WriteBatch();
     batch_bytes = 0;
-    visited = 0;
-    target_keys.MarkStored();
+    if (release) {
+      RETURN_IF_ERROR(written());
+      writes.clear();
+      there.Reset();  // the target may change once unlocked
+      visited = 0;
+    }
     if (source_keys.size() + target_keys.size() > kMaxHeldKeys) {
-      source_keys.Forget();
+      source_keys.Forget();  // no move holds them: every one was sealed above
       target_keys.Forget();
     }
     return absl::OkStatus();
@@ -163,19 +240,20 @@ absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore&
           moves.push_back(std::move(m));
         }
         const bool stop = progress.cancel.load();
-        if (stop || moves.size() >= kBatchRecords || batch_bytes >= kBatchBytes ||
-            visited >= kVisitRecords) {
+        const bool release = stop || visited >= kVisitRecords;
+        if (release || moves.size() >= kBatchRecords || batch_bytes >= kBatchBytes) {
           // Resume after this record: the smallest key greater than it.
-          RETURN_IF_ERROR(flush(std::string(store_key) + '\0'));
+          RETURN_IF_ERROR(flush(std::string(store_key) + '\0', release));
           if (stop) return Interrupted();
         }
         return absl::OkStatus();
       });
+  if (copied.ok()) copied = flush("", /*release=*/true);
   if (!copied.ok()) {
+    (void)written();       // a batch in flight may or may not be durable:
     target_keys.Forget();  // keys made for an unwritten batch are gone with it
-    return copied;
   }
-  return flush("");
+  return copied;
 }
 
 // A record the verify pass checks: its copy at the source and at the target, opened and hashed
@@ -216,15 +294,18 @@ absl::Status Verify(vault::Vault& vault, vault::SiteStore& from, vault::SiteStor
   SiteKeys target_keys(vault.custodian(), to, why);
   MerkleRoot source_root, target_root;
   RecordLookahead there(to.kv(), /*values=*/true);
-  std::vector<Check> checks;
-  size_t check_bytes = 0;
   uint64_t missing = 0;
-  // Opens the records gathered, on every core, and adds their leaves in order.
-  auto check = [&]() -> absl::Status {
-    RETURN_IF_ERROR(ParallelFor(checks.size(), [&](size_t i) {
-      return Open(from.site().id, to.site().id, checks[i]);
-    }));
-    for (const Check& c : checks) {
+  std::vector<Check> checks;   // being read
+  size_t check_bytes = 0;
+  std::vector<Check> opening;  // being opened, by `opened`
+  std::vector<std::unique_ptr<Worker>> helpers = Helpers();
+  Worker opener;
+  std::future<absl::Status> opened;
+  // Waits for the records being opened and adds their leaves, in order.
+  auto collect = [&]() -> absl::Status {
+    if (!opened.valid()) return absl::OkStatus();
+    RETURN_IF_ERROR(opened.get());
+    for (const Check& c : opening) {
       source_root.AddLeafHash(c.my_leaf);
       result.bytes += c.bytes;
       ++result.records;
@@ -234,21 +315,34 @@ absl::Status Verify(vault::Vault& vault, vault::SiteStore& from, vault::SiteStor
         ++missing;
       }
     }
-    checks.clear();
-    check_bytes = 0;
-    if (source_keys.size() + target_keys.size() > kMaxHeldKeys) {
-      source_keys.Forget();
-      target_keys.Forget();
-    }
+    opening.clear();
     return absl::OkStatus();
   };
-  RETURN_IF_ERROR(ForEachRecordOf(
+  // Starts opening the records read, once the previous ones are done.
+  auto open = [&]() -> absl::Status {
+    RETURN_IF_ERROR(collect());
+    opening.swap(checks);
+    check_bytes = 0;
+    opened = opener.Submit([&] {
+      return ParallelFor(helpers, opening.size(), [&](size_t i) {
+        return Open(from.site().id, to.site().id, opening[i]);
+      });
+    });
+    return absl::OkStatus();
+  };
+  absl::Status verified = ForEachRecordOf(
       vault, from, jurisdiction, "",
       [&](std::string_view store_key, std::string_view subject, std::string_view key,
           vault::StoredRecord record) -> absl::Status {
         progress.records.fetch_add(1);
         progress.bytes.fetch_add(record.envelope.size());
         if (progress.cancel.load()) return Interrupted();
+        if (source_keys.size() + target_keys.size() > kMaxHeldKeys) {
+          RETURN_IF_ERROR(open());  // nothing may hold a key forgotten
+          RETURN_IF_ERROR(collect());
+          source_keys.Forget();
+          target_keys.Forget();
+        }
         Check c;
         c.subject = std::string(subject);
         c.key = std::string(key);
@@ -258,15 +352,21 @@ absl::Status Verify(vault::Vault& vault, vault::SiteStore& from, vault::SiteStor
         ASSIGN_OR_RETURN(std::optional<std::string_view> there_raw, there.Find(subject, store_key));
         if (there_raw.has_value()) {
           ASSIGN_OR_RETURN(c.theirs, vault::DecodeStoredRecord(*there_raw));
-          ASSIGN_OR_RETURN(SiteKeys::Key theirs, target_keys.Get(subject, c.theirs->key_class, false));
+          ASSIGN_OR_RETURN(SiteKeys::Key theirs,
+                           target_keys.Get(subject, c.theirs->key_class, false));
           c.their_key = theirs.key;
         }
         check_bytes += c.mine.envelope.size() + (c.theirs ? c.theirs->envelope.size() : 0);
         checks.push_back(std::move(c));
-        if (checks.size() >= kVerifyRecords || check_bytes >= kVerifyBytes) return check();
+        if (checks.size() >= kVerifyRecords || check_bytes >= kVerifyBytes) return open();
         return absl::OkStatus();
-      }));
-  RETURN_IF_ERROR(check());
+      });
+  if (verified.ok()) verified = open();
+  if (verified.ok()) verified = collect();
+  if (!verified.ok()) {
+    if (opened.valid()) opened.wait();  // before what it reads goes
+    return verified;
+  }
   result.source_root = source_root.Root();
   result.target_root = target_root.Root();
   result.verified = missing == 0 && result.source_root == result.target_root;
@@ -351,11 +451,17 @@ absl::StatusOr<MigrationResult> Migrate(vault::Vault& vault, const vault::Caller
   why.action = vault::Action::kMigrate;
   why.jurisdiction = j;
   why.log_index = decided;
-  uint64_t total_bytes = 0;
-  progress.phase.store("counting");
-  const uint64_t total = CountRecords(vault, *from, j, total_bytes);
-  progress.Phase("copying", total, total_bytes);
-  RETURN_IF_ERROR(Copy(vault, *from, *to, j, why, progress, result));
+  // The records to go, for the progress bar, are counted while the copy runs.
+  uint64_t total = 0, total_bytes = 0;
+  progress.Phase("copying", 0, 0);
+  std::future<void> counted = std::async(std::launch::async, [&] {
+    total = CountRecords(vault, *from, j, total_bytes);
+    progress.records_total.store(total);
+    progress.bytes_total.store(total_bytes);
+  });
+  absl::Status copied = Copy(vault, *from, *to, j, why, progress, result);
+  counted.wait();
+  RETURN_IF_ERROR(copied);
   progress.Phase("verifying", total, total_bytes);
   RETURN_IF_ERROR(Verify(vault, *from, *to, j, why, progress, result));
 
