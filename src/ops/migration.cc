@@ -377,11 +377,11 @@ uint64_t CountRecords(vault::Vault& vault, vault::SiteStore& site, const std::st
                       uint64_t& bytes) {
   uint64_t n = 0;
   bytes = 0;
-  absl::Status counted = ForEachRecordOf(
+  absl::Status counted = ForEachEncodedRecordOf(
       vault, site, jurisdiction, "",
-      [&](std::string_view, std::string_view, std::string_view, vault::StoredRecord r) {
+      [&](std::string_view, std::string_view, std::string_view, std::string_view encoded) {
         ++n;
-        bytes += r.envelope.size();
+        bytes += encoded.size();
         return absl::OkStatus();
       });
   return counted.ok() ? n : 0;  // only an estimate for the progress bar

@@ -62,9 +62,9 @@ vault::Resource SiteResource(const vault::Site& site, std::string_view jurisdict
   return r;
 }
 
-absl::Status ForEachRecordOf(vault::Vault& vault, const vault::SiteStore& site,
-                             std::string_view jurisdiction, std::string_view start,
-                             const SiteRecordFn& fn) {
+absl::Status ForEachEncodedRecordOf(vault::Vault& vault, const vault::SiteStore& site,
+                                    std::string_view jurisdiction, std::string_view start,
+                                    const SiteEncodedRecordFn& fn) {
   absl::Status stopped;
   std::string last_subject, last_home;  // the registry caches too; this skips even the lookup
   absl::Status scanned =
@@ -85,17 +85,27 @@ absl::Status ForEachRecordOf(vault::Vault& vault, const vault::SiteStore& site,
           last_home = home.ok() ? *home : std::string();
         }
         if (last_home != jurisdiction) return true;
-        absl::StatusOr<vault::StoredRecord> record = vault::DecodeStoredRecord(value);
-        if (!record.ok()) {
-          stopped = absl::DataLossError(fmt::format("site '{}': record '{}' of '{}' is malformed",
-                                                    site.site().id, key, subject));
-          return false;
-        }
-        stopped = fn(store_key, subject, key, std::move(*record));
+        stopped = fn(store_key, subject, key, value);
         return stopped.ok();
       });
   RETURN_IF_ERROR(scanned);
   return stopped;
+}
+
+absl::Status ForEachRecordOf(vault::Vault& vault, const vault::SiteStore& site,
+                             std::string_view jurisdiction, std::string_view start,
+                             const SiteRecordFn& fn) {
+  return ForEachEncodedRecordOf(
+      vault, site, jurisdiction, start,
+      [&](std::string_view store_key, std::string_view subject, std::string_view key,
+          std::string_view encoded) -> absl::Status {
+        absl::StatusOr<vault::StoredRecord> record = vault::DecodeStoredRecord(encoded);
+        if (!record.ok()) {
+          return absl::DataLossError(fmt::format("site '{}': record '{}' of '{}' is malformed",
+                                                 site.site().id, key, subject));
+        }
+        return fn(store_key, subject, key, std::move(*record));
+      });
 }
 
 absl::StatusOr<std::optional<std::string_view>> RecordLookahead::Find(std::string_view subject,

@@ -43,6 +43,15 @@ absl::Status ForEachRecordOf(vault::Vault& vault, const vault::SiteStore& site,
                              std::string_view jurisdiction, std::string_view start,
                              const SiteRecordFn& fn);
 
+// The same, each record as stored (vault::EncodeStoredRecord), undecoded: for a pass that needs
+// no more than its size.
+using SiteEncodedRecordFn =
+    std::function<absl::Status(std::string_view store_key, std::string_view subject,
+                               std::string_view key, std::string_view encoded)>;
+absl::Status ForEachEncodedRecordOf(vault::Vault& vault, const vault::SiteStore& site,
+                                    std::string_view jurisdiction, std::string_view start,
+                                    const SiteEncodedRecordFn& fn);
+
 // What a site holds under the record keys of another site's scan: answers for record keys asked
 // in ascending order (as ForEachRecordOf visits them) by reading the site a chunk of one
 // subject's records at a time, with one seek per chunk rather than one point get per record,
