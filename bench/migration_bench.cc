@@ -12,7 +12,8 @@
 //                     measures the verify pass (and the copy pass's scan finding nothing new).
 // Bytes are plaintext bytes verified; "peak_rss_mib" is the process's peak resident set
 // (getrusage), which includes making the legacy site; "migration_rss_mib" the peak while a
-// vault is opened and migrated (Linux's VmHWM, reset before each).
+// vault is opened and migrated (Linux's VmHWM, reset before each), and "rss_growth_mib" that
+// peak less the resident set before the vault was opened.
 //
 // Run: build/bench/migration_bench --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
@@ -26,6 +27,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "custodian/custodian.h"
@@ -66,12 +68,14 @@ void ResetPeakRss() {
   std::ofstream("/proc/self/clear_refs") << "5";
 }
 
-// VmHWM from /proc/self/status, in MiB; 0 if unknown.
-double PeakRssSinceResetMib() {
+// A field of /proc/self/status given in kB ("VmHWM", "VmRSS"), in MiB; 0 if unknown.
+double StatusMib(std::string_view field) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024.0;  // in kB
+    if (line.starts_with(field) && line.size() > field.size() && line[field.size()] == ':') {
+      return std::stod(line.substr(field.size() + 1)) / 1024.0;
+    }
   }
   return 0;
 }
@@ -187,27 +191,31 @@ class Fixture {
   int round_ = 0;
 };
 
-void Report(benchmark::State& state, uint64_t bytes, uint64_t records, double migration_rss) {
+void Report(benchmark::State& state, uint64_t bytes, uint64_t records, double migration_rss,
+            double growth) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
   state.counters["records/s"] = benchmark::Counter(static_cast<double>(records),
                                                    benchmark::Counter::kIsRate);
   state.counters["peak_rss_mib"] = PeakRssMib();
   state.counters["migration_rss_mib"] = migration_rss;
+  state.counters["rss_growth_mib"] = growth;
 }
 
 void BM_Migrate(benchmark::State& state) {
   Fixture& f = Fixture::Get();
   uint64_t bytes = 0, records = 0;
-  double migration_rss = 0;
+  double migration_rss = 0, growth = 0;
   for (auto _ : state) {
     state.PauseTiming();
     const std::filesystem::path dir = f.Copy();
     ResetPeakRss();
+    const double before = StatusMib("VmRSS");
     auto node = std::make_unique<Node>(dir);
     state.ResumeTiming();
     const MigrationResult m = node->Migrate();
     state.PauseTiming();
-    migration_rss = std::max(migration_rss, PeakRssSinceResetMib());
+    migration_rss = std::max(migration_rss, StatusMib("VmHWM"));
+    growth = std::max(growth, StatusMib("VmHWM") - before);
     if (!m.verified || m.copied != kRecords) throw std::runtime_error("migration incomplete");
     bytes += m.bytes;
     records += m.records;
@@ -215,24 +223,26 @@ void BM_Migrate(benchmark::State& state) {
     std::filesystem::remove_all(dir);
     state.ResumeTiming();
   }
-  Report(state, bytes, records, migration_rss);
+  Report(state, bytes, records, migration_rss, growth);
 }
 BENCHMARK(BM_Migrate)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
 void BM_MigrateAgain(benchmark::State& state) {
   Fixture& f = Fixture::Get();
   uint64_t bytes = 0, records = 0;
-  double migration_rss = 0;
+  double migration_rss = 0, growth = 0;
   for (auto _ : state) {
     state.PauseTiming();
     const std::filesystem::path dir = f.Copy();
     ResetPeakRss();
+    const double before = StatusMib("VmRSS");
     auto node = std::make_unique<Node>(dir);
     node->Migrate();
     state.ResumeTiming();
     const MigrationResult m = node->Migrate();
     state.PauseTiming();
-    migration_rss = std::max(migration_rss, PeakRssSinceResetMib());
+    migration_rss = std::max(migration_rss, StatusMib("VmHWM"));
+    growth = std::max(growth, StatusMib("VmHWM") - before);
     if (!m.verified || m.copied != 0) throw std::runtime_error("second run copied");
     bytes += m.bytes;
     records += m.records;
@@ -240,7 +250,7 @@ void BM_MigrateAgain(benchmark::State& state) {
     std::filesystem::remove_all(dir);
     state.ResumeTiming();
   }
-  Report(state, bytes, records, migration_rss);
+  Report(state, bytes, records, migration_rss, growth);
 }
 BENCHMARK(BM_MigrateAgain)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
