@@ -51,8 +51,8 @@ absl::Status Interrupted() {
 
 // A thread of the migration's own, running the tasks given to it one at a time, in order. The
 // passes keep theirs for their whole run rather than starting threads per batch: a long-lived
-// thread keeps what it allocates (RocksDB's memtables among it) in one malloc arena, so the
-// process's resident memory stays bounded. Its destructor waits for every task given.
+// thread reuses what it allocated in its malloc arena, so the process's resident memory stays
+// bounded. Its destructor waits for every task given.
 class Worker {
  public:
   Worker() : thread_([this] { Run(); }) {}
@@ -170,45 +170,70 @@ absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore&
   }
 
   RecordLookahead there(to.kv(), /*values=*/false);
-  store::WriteBatch batch;  // the new data keys, then the moves once sealed
+  store::WriteBatch batch;  // the batch being gathered: the new data keys, then its moves
   std::vector<Move> moves;
   size_t batch_bytes = 0, visited = 0;
   // Held from when a record is found missing at the target until its batch is durable, so that
   // no live write comes in between; let go every kVisitRecords records.
   std::vector<std::unique_lock<std::mutex>> writes;
-  // The batch being written while the next one is sealed; batches are written in order.
+  // The batch before, sealed by the helpers while this thread gathers the next one. Writes stay
+  // on this thread, and so do the memtables RocksDB allocates for them.
   std::vector<std::unique_ptr<Worker>> helpers = Helpers();
-  Worker writer;
-  std::future<absl::Status> writing;
-  auto written = [&]() -> absl::Status { return writing.valid() ? writing.get() : absl::OkStatus(); };
-  // Seals the batch and starts writing it, with the cursor `next` when not empty; with
-  // `release`, waits until it is durable and lets live writes in.
+  Worker sealer;
+  store::WriteBatch sealing_batch;
+  std::vector<Move> sealing;
+  std::future<absl::Status> sealed;
+  // Waits for the batch being sealed and writes it.
+  auto write_sealed = [&]() -> absl::Status {
+    if (!sealed.valid()) return absl::OkStatus();
+    RETURN_IF_ERROR(sealed.get());
+    for (Move& m : sealing) {
+      sealing_batch.Put(vault::RecordStoreKey(m.subject, m.key), m.sealed);
+    }
+    result.copied += sealing.size();
+    sealing.clear();
+    RETURN_IF_ERROR(to.kv().Write(sealing_batch));
+    sealing_batch = store::WriteBatch();
+    return absl::OkStatus();
+  };
+  // Hands the batch, with the cursor `next` when not empty, to the helpers to seal and writes the
+  // one before meanwhile; with `release` (or to forget keys), waits until both are durable and
+  // lets live writes in.
   auto flush = [&](std::string_view next, bool release) -> absl::Status {
-    RETURN_IF_ERROR(ParallelFor(helpers, moves.size(), [&](size_t i) {
-      return Reseal(from.site().id, to.site().id, moves[i]);
-    }));
-    for (Move& m : moves) batch.Put(vault::RecordStoreKey(m.subject, m.key), m.sealed);
-    result.copied += moves.size();
-    moves.clear();
     // A batch that copied nothing need not move the cursor: a resumed run would skip the same
     // records again.
-    if (!batch.empty()) {
+    if (!batch.empty() || !moves.empty()) {
       if (!next.empty()) batch.Put(cursor_key, next);
-      RETURN_IF_ERROR(written());
-      writing = writer.Submit([&kv = to.kv(), b = std::move(batch)] { return kv.Write(b); });
-      // The data keys made for it are written with it, before any later batch.
+      RETURN_IF_ERROR(sealed.valid() ? sealed.get() : absl::OkStatus());
+      store::WriteBatch before = std::move(sealing_batch);
+      std::vector<Move> before_moves = std::move(sealing);
+      sealing_batch = std::move(batch);
+      sealing = std::move(moves);
+      sealed = sealer.Submit([&] {
+        return ParallelFor(helpers, sealing.size(), [&](size_t i) {
+          return Reseal(from.site().id, to.site().id, sealing[i]);
+        });
+      });
+      // The data keys made for it are written with it, after the batch before and before any
+      // later one.
       target_keys.MarkStored();
+      for (Move& m : before_moves) before.Put(vault::RecordStoreKey(m.subject, m.key), m.sealed);
+      result.copied += before_moves.size();
+      before_moves.clear();
+      if (!before.empty()) RETURN_IF_ERROR(to.kv().Write(before));
     }
     batch = store::WriteBatch();
+    moves.clear();
     batch_bytes = 0;
+    const bool forget = source_keys.size() + target_keys.size() > kMaxHeldKeys;
+    if (release || forget) RETURN_IF_ERROR(write_sealed());
     if (release) {
-      RETURN_IF_ERROR(written());
       writes.clear();
       there.Reset();  // the target may change once unlocked
       visited = 0;
     }
-    if (source_keys.size() + target_keys.size() > kMaxHeldKeys) {
-      source_keys.Forget();  // no move holds them: every one was sealed above
+    if (forget) {
+      source_keys.Forget();  // no move holds them: every one was written above
       target_keys.Forget();
     }
     return absl::OkStatus();
@@ -250,7 +275,7 @@ absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore&
       });
   if (copied.ok()) copied = flush("", /*release=*/true);
   if (!copied.ok()) {
-    (void)written();       // a batch in flight may or may not be durable:
+    if (sealed.valid()) sealed.wait();  // before what it seals goes
     target_keys.Forget();  // keys made for an unwritten batch are gone with it
   }
   return copied;
