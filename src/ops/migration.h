@@ -13,7 +13,7 @@
 //      its store), which shredding requires; a "migration" event records both roots and the
 //      counts either way.
 //
-// Plaintext exists only in memory, one record at a time.
+// Plaintext exists only in memory, a batch at a time (sealing and opening use every core).
 #pragma once
 
 #include <optional>
