@@ -202,6 +202,12 @@ TEST_F(LifecycleE2eTest, TheStoryFromLegacyCopiesToShreddedOnes) {
 
   // The restored own-sg holds data keys wrapped under a KEK that no longer exists.
   ASSERT_EQ(node_->Terminate(), 0);
+  // No value is anywhere on disk in the clear: not in any site (the backup site's store
+  // included), the log, or the node's other stores.
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir_ / "data")) {
+    if (!f.is_regular_file()) continue;
+    EXPECT_EQ(Slurp(f.path()).find("PLAINTEXT"), std::string::npos) << f.path();
+  }
   auto master = keys::LoadMasterKey(dir_ / "data" / "master.key");
   ASSERT_TRUE(master.ok()) << master.status();
   auto ring = keys::FileKeyring::Open(dir_ / "data" / "keyring", std::move(*master));
