@@ -64,9 +64,7 @@ double PeakRssMib() {
 
 // Linux: starts the peak resident set (VmHWM) afresh from the current one, so that the peak
 // of one migration is measured without the making of the legacy site before it.
-void ResetPeakRss() {
-  std::ofstream("/proc/self/clear_refs") << "5";
-}
+void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 // A field of /proc/self/status given in kB ("VmHWM", "VmRSS"), in MiB; 0 if unknown.
 double StatusMib(std::string_view field) {
@@ -95,9 +93,8 @@ class Node {
   explicit Node(const std::filesystem::path& dir) {
     log_.KeepEntries(false);
     std::vector<std::unique_ptr<vault::SiteStore>> sites;
-    const std::vector<vault::Site> defs = {
-        {"us-tx", "US", "oracle", vault::SiteRole::kPrimary},
-        {"sg", "SG", "self", vault::SiteRole::kLegacy, {"US"}}};
+    const std::vector<vault::Site> defs = {{"us-tx", "US", "oracle", vault::SiteRole::kPrimary},
+                                           {"sg", "SG", "self", vault::SiteRole::kLegacy, {"US"}}};
     for (const vault::Site& s : defs) {
       sites.push_back(std::make_unique<vault::SiteStore>(
           s, Check(store::OpenRocksDbStore(dir / ("sites/" + s.id)))));
@@ -109,10 +106,10 @@ class Node {
         Check(store::OpenRocksDbStore(dir / "custodian")), &clock_, options));
     vault::ResidencyRules rules;
     rules.AllowPrimary("US", "us-tx");
-    vault_ = Check(vault::Vault::Create(std::move(sites), Check(store::OpenRocksDbStore(dir / "meta")),
-                                        std::move(rules), std::move(custodian),
-                                        std::make_unique<AllowAll>(), &clock_,
-                                        vault::VaultOptions{.log = &log_, .source = {"bench"}}));
+    vault_ = Check(
+        vault::Vault::Create(std::move(sites), Check(store::OpenRocksDbStore(dir / "meta")),
+                             std::move(rules), std::move(custodian), std::make_unique<AllowAll>(),
+                             &clock_, vault::VaultOptions{.log = &log_, .source = {"bench"}}));
     ops_.id = "ops";
     ops_.type = vault::PrincipalType::kUser;
     ops_.entity = "usds";
@@ -194,8 +191,8 @@ class Fixture {
 void Report(benchmark::State& state, uint64_t bytes, uint64_t records, double migration_rss,
             double growth) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
-  state.counters["records/s"] = benchmark::Counter(static_cast<double>(records),
-                                                   benchmark::Counter::kIsRate);
+  state.counters["records/s"] =
+      benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsRate);
   state.counters["peak_rss_mib"] = PeakRssMib();
   state.counters["migration_rss_mib"] = migration_rss;
   state.counters["rss_growth_mib"] = growth;

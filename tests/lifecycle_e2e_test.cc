@@ -275,6 +275,19 @@ TEST_F(LifecycleE2eTest, BadRequestsGetAClearErrorAndChangeNothing) {
   // Nothing was imported, migrated or backed up by any of them.
   EXPECT_EQ(Call("svc-app-token", "GET", "/v1/subjects/u1/records").status, 404);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "backups"));
+  // The command line names a file it cannot read, and a bad value, and changes nothing.
+  CommandResult missing =
+      Run({"import", (dir_ / "absent.jsonl").string(), "--site", "own-sg", "-j", "US"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("absent.jsonl: cannot open"));
+  CommandResult bad_flag = Run({"import", (dir_ / "sg.jsonl").string(), "--site", "own-sg", "-j",
+                                "US", "--on-error", "ignore"});
+  EXPECT_EQ(bad_flag.exit_code, 2);
+  CommandResult bad_backup =
+      Run({"restore", "--from", "us-archive", "--backup", "no such id", "--site", "own-sg"});
+  EXPECT_EQ(bad_backup.exit_code, 1);
+  EXPECT_THAT(bad_backup.err, HasSubstr("invalid_argument"));
+  EXPECT_EQ(Call("svc-app-token", "GET", "/v1/subjects/us1/records").status, 404);
   // Without a token, nothing at all.
   EXPECT_EQ(Call("", "POST", "/v1/migrations", R"({"from":"own-sg","to":"oci-us-tx"})").status,
             401);

@@ -428,7 +428,8 @@ void ParseBackupDirs(Checker& c, const toml::table& root, Config& config) {
   const toml::node* node = root.get("backup_dirs");
   if (node == nullptr) return;
   const toml::array* dirs = node->as_array();
-  if (dirs == nullptr) return c.Problem(node, "'backup_dirs' must be an array of tables [[backup_dirs]]");
+  if (dirs == nullptr)
+    return c.Problem(node, "'backup_dirs' must be an array of tables [[backup_dirs]]");
   for (const toml::node& item : *dirs) {
     const toml::table* t = item.as_table();
     if (t == nullptr) {
@@ -443,7 +444,8 @@ void ParseBackupDirs(Checker& c, const toml::table& root, Config& config) {
                                [&](const SiteConfig& s) { return s.site.id == d.id; }) ||
                    std::any_of(config.backup_dirs.begin(), config.backup_dirs.end(),
                                [&](const BackupDirConfig& o) { return o.id == d.id; });
-      if (taken) c.Problem(t->get("id"), fmt::format("'{}' already names a site or backup directory", d.id));
+      if (taken)
+        c.Problem(t->get("id"), fmt::format("'{}' already names a site or backup directory", d.id));
     }
     std::string path;
     if (c.String(*t, "path", path, true, "[[backup_dirs]]")) {

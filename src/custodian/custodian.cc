@@ -128,7 +128,8 @@ absl::Status Custodian::Check(const vault::Justification& why, std::string_view 
           vault::PrincipalTypeName(k.type), k.entity, k.location));
     }
   }
-  const bool sealing = why.action == vault::Action::kImport || why.action == vault::Action::kMigrate;
+  const bool sealing =
+      why.action == vault::Action::kImport || why.action == vault::Action::kMigrate;
   if (why.action != vault::Action::kRead && why.action != vault::Action::kWrite && !sealing) {
     return CustodianRefusedError(
         fmt::format("the custodian releases keys for reads, writes, imports and migrations, not "
@@ -299,16 +300,17 @@ absl::Status Custodian::DestroyKek(const vault::Justification& why, std::string_
   if (!ParseKekId(kek_id, kek_site, kek_jurisdiction, kek_class)) {
     decision = CustodianRefusedError(fmt::format("'{}' is not a data KEK", kek_id));
   } else if (why.action != vault::Action::kShred && why.action != vault::Action::kShredForce) {
-    decision = CustodianRefusedError(
-        fmt::format("a KEK is destroyed only to shred, not for '{}'", vault::ActionName(why.action)));
+    decision = CustodianRefusedError(fmt::format("a KEK is destroyed only to shred, not for '{}'",
+                                                 vault::ActionName(why.action)));
   } else if (why.site != kek_site || why.jurisdiction != kek_jurisdiction) {
-    decision = CustodianRefusedError(fmt::format(
-        "the key {} is not a key of {} data at site '{}'", kek_id, why.jurisdiction, why.site));
+    decision = CustodianRefusedError(fmt::format("the key {} is not a key of {} data at site '{}'",
+                                                 kek_id, why.jurisdiction, why.site));
   } else if (why.principal.location != kek_jurisdiction) {
     decision = CustodianRefusedError(fmt::format(
         "principal '{}' is located in {}; keys of {} data are destroyed only for principals "
         "located in {}",
-        why.principal.id, why.principal.location.empty() ? "no jurisdiction" : why.principal.location,
+        why.principal.id,
+        why.principal.location.empty() ? "no jurisdiction" : why.principal.location,
         kek_jurisdiction, kek_jurisdiction));
   } else if (!options_.principals.empty()) {
     auto known = options_.principals.find(why.principal.id);

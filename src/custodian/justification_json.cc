@@ -128,24 +128,23 @@ absl::StatusOr<std::shared_ptr<const vault::GrantFacts>> GrantFromJson(const nlo
 
 nlohmann::json JustificationToJson(const vault::Justification& why) {
   const vault::Principal& p = why.principal;
-  nlohmann::json out = {
-      {"principal",
-       {{"id", p.id},
-        {"type", vault::PrincipalTypeName(p.type)},
-        {"entity", p.entity},
-        {"location", p.location},
-        {"roles", p.roles},
-        {"team", p.team}}},
-      {"action", vault::ActionName(why.action)},
-      {"kind", why.kind == vault::Resource::Kind::kSubject ? "subject"
-               : why.kind == vault::Resource::Kind::kSite  ? "site"
-                                                            : "record"},
-      {"subject", why.subject},
-      {"key", why.key},
-      {"jurisdiction", why.jurisdiction},
-      {"site", why.site},
-      {"class", vault::ClassificationName(why.classification)},
-      {"log_index", why.log_index}};
+  nlohmann::json out = {{"principal",
+                         {{"id", p.id},
+                          {"type", vault::PrincipalTypeName(p.type)},
+                          {"entity", p.entity},
+                          {"location", p.location},
+                          {"roles", p.roles},
+                          {"team", p.team}}},
+                        {"action", vault::ActionName(why.action)},
+                        {"kind", why.kind == vault::Resource::Kind::kSubject ? "subject"
+                                 : why.kind == vault::Resource::Kind::kSite  ? "site"
+                                                                             : "record"},
+                        {"subject", why.subject},
+                        {"key", why.key},
+                        {"jurisdiction", why.jurisdiction},
+                        {"site", why.site},
+                        {"class", vault::ClassificationName(why.classification)},
+                        {"log_index", why.log_index}};
   if (why.grant != nullptr) out["grant"] = GrantToJson(*why.grant);
   return out;
 }

@@ -140,8 +140,7 @@ absl::StatusOr<keys::NewDataKey> RemoteCustodian::NewDataKey(const vault::Justif
   return out;
 }
 
-absl::Status RemoteCustodian::DestroyKek(const vault::Justification& why,
-                                         std::string_view kek_id) {
+absl::Status RemoteCustodian::DestroyKek(const vault::Justification& why, std::string_view kek_id) {
   return PostShared("/v1/custodian/keks/destroy",
                     {{"justification", JustificationToJson(why)}, {"kek", kek_id}})
       .status();

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
-#include <memory>
-#include <mutex>
 #include <functional>
 #include <future>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -96,7 +96,7 @@ class Worker {
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<std::packaged_task<absl::Status()>> jobs_;  // guarded by mu_
-  bool done_ = false;                                     // guarded by mu_
+  bool done_ = false;                                    // guarded by mu_
   std::thread thread_;
 };
 
@@ -276,7 +276,7 @@ absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore&
   if (copied.ok()) copied = flush("", /*release=*/true);
   if (!copied.ok()) {
     if (sealed.valid()) sealed.wait();  // before what it seals goes
-    target_keys.Forget();  // keys made for an unwritten batch are gone with it
+    target_keys.Forget();               // keys made for an unwritten batch are gone with it
   }
   return copied;
 }
@@ -301,9 +301,8 @@ absl::Status Open(std::string_view from, std::string_view to, Check& c) {
   c.bytes = plain.size();
   crypto::Cleanse(plain);
   if (!c.theirs.has_value()) return absl::OkStatus();
-  keys::RecordBinding target_binding{to, c.subject, c.key,
-                                     vault::ClassificationName(c.theirs->classification),
-                                     c.theirs->version};
+  keys::RecordBinding target_binding{
+      to, c.subject, c.key, vault::ClassificationName(c.theirs->classification), c.theirs->version};
   ASSIGN_OR_RETURN(Bytes copy,
                    keys::OpenValue(c.their_key->view(), target_binding, c.theirs->envelope));
   c.their_leaf = tlog::LeafHash(RecordLeaf(c.subject, c.key, c.theirs->version, copy));
@@ -320,7 +319,7 @@ absl::Status Verify(vault::Vault& vault, vault::SiteStore& from, vault::SiteStor
   MerkleRoot source_root, target_root;
   RecordLookahead there(to.kv(), /*values=*/true);
   uint64_t missing = 0;
-  std::vector<Check> checks;   // being read
+  std::vector<Check> checks;  // being read
   size_t check_bytes = 0;
   std::vector<Check> opening;  // being opened, by `opened`
   std::vector<std::unique_ptr<Worker>> helpers = Helpers();
@@ -349,9 +348,8 @@ absl::Status Verify(vault::Vault& vault, vault::SiteStore& from, vault::SiteStor
     opening.swap(checks);
     check_bytes = 0;
     opened = opener.Submit([&] {
-      return ParallelFor(helpers, opening.size(), [&](size_t i) {
-        return Open(from.site().id, to.site().id, opening[i]);
-      });
+      return ParallelFor(helpers, opening.size(),
+                         [&](size_t i) { return Open(from.site().id, to.site().id, opening[i]); });
     });
     return absl::OkStatus();
   };

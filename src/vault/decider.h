@@ -39,10 +39,9 @@ enum class Action {
   kPolicyUpdate,
 };
 inline constexpr Action kAllActions[] = {
-    Action::kRead,    Action::kWrite,      Action::kDelete, Action::kList,
-    Action::kRequest, Action::kApprove,    Action::kRevoke, Action::kImport,
-    Action::kMigrate, Action::kShred,      Action::kShredForce, Action::kBackup,
-    Action::kRestore, Action::kPolicyUpdate};
+    Action::kRead,       Action::kWrite,  Action::kDelete,  Action::kList,        Action::kRequest,
+    Action::kApprove,    Action::kRevoke, Action::kImport,  Action::kMigrate,     Action::kShred,
+    Action::kShredForce, Action::kBackup, Action::kRestore, Action::kPolicyUpdate};
 
 std::string_view ActionName(Action action);
 std::optional<Action> ParseAction(std::string_view name);
@@ -76,8 +75,8 @@ struct Resource {
   std::string_view jurisdiction;  // the subject's home jurisdiction
   Classification classification = Classification::kProtected;
   std::string_view site;
-  std::string_view grant_id;   // kGrant
-  std::string_view requester;  // kGrant: the requesting principal's id
+  std::string_view grant_id;        // kGrant
+  std::string_view requester;       // kGrant: the requesting principal's id
   const Site* site_info = nullptr;  // kSite: the site's jurisdiction, role and operator
   std::string_view peer;            // kSite: the other site or destination, if any
 };

@@ -139,8 +139,8 @@ std::vector<std::string> ValidateAgainstModel(const policy::PolicySet& policies)
       if (!declared) {
         std::vector<std::string_view> names;
         for (Action a : kAllActions) names.push_back(ActionName(a));
-        problem(fmt::format("action {} is not declared ({})", uid.ToString(),
-                            fmt::join(names, ", ")));
+        problem(
+            fmt::format("action {} is not declared ({})", uid.ToString(), fmt::join(names, ", ")));
       }
     }
   }

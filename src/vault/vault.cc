@@ -510,7 +510,8 @@ absl::StatusOr<EraseResult> Vault::EraseSubject(const Caller& caller, std::strin
   nlohmann::json held = nlohmann::json::array();
   for (const auto& s : sites_) {
     uint64_t records = 0;
-    RETURN_IF_ERROR(s->ListRecords(subject, [&](std::string_view, const StoredRecord&) { ++records; }));
+    RETURN_IF_ERROR(
+        s->ListRecords(subject, [&](std::string_view, const StoredRecord&) { ++records; }));
     uint64_t data_keys = 0;
     for (Classification c : {Classification::kProtected, Classification::kPublic}) {
       ASSIGN_OR_RETURN(std::optional<keys::WrappedDataKey> key, s->GetDataKey(subject, c));
