@@ -86,14 +86,6 @@ Response ReadResponse(absl::StatusOr<vault::ReadResult> r) {
 
 }  // namespace
 
-Response LoggedErrorResponse(const absl::Status& status) {
-  Response response = ErrorResponse(status);
-  if (std::optional<uint64_t> index = vault::LogIndexOf(status); index.has_value()) {
-    AddLogIndex(response, *index);
-  }
-  return response;
-}
-
 absl::StatusOr<vault::RequestContext> Api::Context(const Request& request) const {
   vault::RequestContext context;
   ASSIGN_OR_RETURN(context.purpose, Purpose(request));

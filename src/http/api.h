@@ -16,6 +16,7 @@
 #include "http/authenticator.h"
 #include "http/grant_routes.h"
 #include "http/log_routes.h"
+#include "http/logged_error.h"
 #include "http/ops_routes.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -81,8 +82,5 @@ class Api {
   std::unique_ptr<OpsRoutes> ops_routes_;
   std::unique_ptr<ThreadPool> blocking_;
 };
-
-// The error response for `status`, with Domicile-Log-Index when the status carries one.
-Response LoggedErrorResponse(const absl::Status& status);
 
 }  // namespace domicile::http

@@ -4,6 +4,7 @@
 
 #include "access/grant.h"
 #include "fmt/format.h"
+#include "http/logged_error.h"
 #include "http/status_mapping.h"
 #include "util/errors.h"
 
@@ -13,14 +14,6 @@ namespace {
 Response GrantResponse(int status, const access::Grant& grant, uint64_t log_index) {
   Response response = JsonResponse(status, access::GrantToJson(grant));
   response.headers.push_back({"Domicile-Log-Index", std::to_string(log_index)});
-  return response;
-}
-
-Response Logged(const absl::Status& status) {
-  Response response = ErrorResponse(status);
-  if (std::optional<uint64_t> index = vault::LogIndexOf(status); index.has_value()) {
-    response.headers.push_back({"Domicile-Log-Index", std::to_string(*index)});
-  }
   return response;
 }
 
@@ -41,7 +34,7 @@ Response GrantRoutes::Handle(const Request& request, const std::vector<std::stri
       absl::StatusOr<access::GrantRequest> parsed = access::ParseGrantRequest(request.body);
       if (!parsed.ok()) return ErrorResponse(parsed.status());
       absl::StatusOr<access::GrantResult> r = grants_->Request(caller, *parsed);
-      if (!r.ok()) return Logged(r.status());
+      if (!r.ok()) return LoggedErrorResponse(r.status());
       return GrantResponse(201, r->grant, r->log_index);
     }
     if (request.method != "GET") return ErrorResponse(MethodNotAllowedError(request));
@@ -63,7 +56,7 @@ Response GrantRoutes::Handle(const Request& request, const std::vector<std::stri
   absl::StatusOr<access::GrantResult> r = seg[3] == "approvals"
                                               ? grants_->Approve(caller, id, request.body)
                                               : grants_->Revoke(caller, id);
-  if (!r.ok()) return Logged(r.status());
+  if (!r.ok()) return LoggedErrorResponse(r.status());
   return GrantResponse(200, r->grant, r->log_index);
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "fmt/format.h"
+#include "http/logged_error.h"
 #include "http/status_mapping.h"
 #include "ops/import.h"
 #include "ops/migration.h"
@@ -15,14 +16,6 @@
 
 namespace domicile::http {
 namespace {
-
-Response Logged(const absl::Status& status) {
-  Response response = ErrorResponse(status);
-  if (std::optional<uint64_t> index = vault::LogIndexOf(status); index.has_value()) {
-    response.headers.push_back({"Domicile-Log-Index", std::to_string(*index)});
-  }
-  return response;
-}
 
 // The caller, owned: an operation outlives its request.
 struct OwnedCaller {
@@ -164,7 +157,7 @@ Response OpsRoutes::Import(const Request& request, const vault::Caller& caller) 
     r.skip_bad = it->second == "skip";
   }
   absl::StatusOr<ops::ImportResult> result = ops::Import(*vault_, caller, r);
-  if (!result.ok()) return Logged(result.status());
+  if (!result.ok()) return LoggedErrorResponse(result.status());
   nlohmann::json errors = nlohmann::json::array();
   for (const ops::LineError& e : result->errors) {
     errors.push_back({{"line", e.line}, {"message", e.message}});
@@ -232,7 +225,7 @@ Response OpsRoutes::StartOperation(const Request& request, const std::string& ki
   }
   absl::StatusOr<nlohmann::json> state =
       operations_->Start(name, caller.principal->id, std::move(body));
-  if (!state.ok()) return Logged(state.status());
+  if (!state.ok()) return LoggedErrorResponse(state.status());
   return JsonResponse(202, *state);
 }
 
