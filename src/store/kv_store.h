@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,10 +18,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 
 namespace domicile::store {
 
-// A set of puts and deletes applied all together or not at all, in the order added.
+// A set of puts and deletes applied all together or not at all, in the order added, optionally
+// under expectations about keys' current values (a compare-and-set across several keys).
 class WriteBatch {
  public:
   enum class OpType { kPut, kDelete };
@@ -35,13 +39,36 @@ class WriteBatch {
   }
   void Delete(std::string_view key) { ops_.push_back({OpType::kDelete, std::string(key), {}}); }
 
+  // Makes the batch conditional: it applies only if, when it is applied, `key` holds exactly
+  // `value` (Expect) or no value (ExpectAbsent). The check and the writes are one atomic step,
+  // also against other processes sharing the store (nodes sharing one PostgreSQL database).
+  struct Expectation {
+    std::string key;
+    std::optional<std::string> value;  // nullopt: the key must be absent
+  };
+  void Expect(std::string_view key, std::string_view value) {
+    expectations_.push_back({std::string(key), std::string(value)});
+  }
+  void ExpectAbsent(std::string_view key) {
+    expectations_.push_back({std::string(key), std::nullopt});
+  }
+
   const std::vector<Op>& ops() const { return ops_; }
-  bool empty() const { return ops_.empty(); }
+  const std::vector<Expectation>& expectations() const { return expectations_; }
+  bool empty() const { return ops_.empty(); }  // no writes (expectations alone write nothing)
   size_t size() const { return ops_.size(); }
 
  private:
   std::vector<Op> ops_;
+  std::vector<Expectation> expectations_;
 };
+
+// What Write returns when one of the batch's expectations does not hold.
+inline absl::Status ExpectationFailedError(std::string_view key) {
+  return absl::AbortedError(absl::StrCat("write conflict: the value of key '",
+                                         absl::CHexEscape(absl::string_view(key.data(), key.size())),
+                                         "' changed concurrently; nothing was written"));
+}
 
 // Called for each key/value in a scan, in ascending key order. Return false to stop early.
 using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
@@ -72,12 +99,14 @@ class KvStore {
   virtual absl::Status Delete(std::string_view key) = 0;
 
   // Applies every operation of `batch` atomically: after a crash either all or none are
-  // visible. Durable on OK. An empty batch is OK and does nothing.
+  // visible. Durable on OK. An empty batch is OK and does nothing (its expectations are still
+  // checked). If an expectation of the batch does not hold, returns Aborted (error code
+  // "conflict", naming the key) and changes nothing.
   virtual absl::Status Write(const WriteBatch& batch) = 0;
 
   // Write, for large batches of puts (a restore, a migration): a backend may load them in bulk
   // rather than one by one. The same guarantees as Write (atomic; durable on OK; later ops win
-  // over earlier ones on the same key). The default is Write.
+  // over earlier ones on the same key; expectations checked). The default is Write.
   virtual absl::Status WriteBulk(const WriteBatch& batch) { return Write(batch); }
 
   // Visits every key starting with `prefix`, in ascending order, from a consistent view.

@@ -29,7 +29,8 @@ namespace domicile::store {
 // calling the factory again with the same `dir` (after destroying the previous store) must
 // reopen the same data, which is how persistence is tested. A server-backed backend maps `dir`
 // to a namespace of its own (a schema or a table prefix derived from it) and returns
-// Unavailable when its server cannot be reached: the suite then skips, naming the reason.
+// Unavailable when its server cannot be reached: the suite then skips, naming the reason
+// (fails, when the environment has CI=true: make test starts the servers).
 using KvStoreFactory =
     std::function<absl::StatusOr<std::unique_ptr<KvStore>>(const std::filesystem::path& dir)>;
 

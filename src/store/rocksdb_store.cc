@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -151,15 +153,36 @@ class RocksDbStore : public KvStore {
 
   absl::Status Put(std::string_view key, std::string_view value) override {
     if (absl::Status s = CheckKey(key); !s.ok()) return s;
+    std::shared_lock lock(write_mu_);
     return FromRocksDb(db_->Put(write_options_, ToSlice(key), ToSlice(value)));
   }
 
   absl::Status Delete(std::string_view key) override {
     if (absl::Status s = CheckKey(key); !s.ok()) return s;
+    std::shared_lock lock(write_mu_);
     return FromRocksDb(db_->Delete(write_options_, ToSlice(key)));
   }
 
   absl::Status Write(const WriteBatch& batch) override {
+    if (!batch.expectations().empty()) {
+      // The database is this process's alone (RocksDB locks it): holding every writer off
+      // makes the check and the write one step.
+      std::unique_lock lock(write_mu_);
+      for (const WriteBatch::Expectation& e : batch.expectations()) {
+        absl::StatusOr<std::string> current = Get(e.key);
+        if (!current.ok() && !absl::IsNotFound(current.status())) return current.status();
+        const bool holds = e.value.has_value() ? current.ok() && *current == *e.value
+                                               : absl::IsNotFound(current.status());
+        if (!holds) return ExpectationFailedError(e.key);
+      }
+      return WriteLocked(batch);
+    }
+    std::shared_lock lock(write_mu_);
+    return WriteLocked(batch);
+  }
+
+  // REQUIRES: write_mu_ held (shared or exclusive).
+  absl::Status WriteLocked(const WriteBatch& batch) {
     if (batch.empty()) return absl::OkStatus();
     rocksdb::WriteBatch rocks_batch;
     for (const WriteBatch::Op& op : batch.ops()) {
@@ -173,6 +196,7 @@ class RocksDbStore : public KvStore {
   }
 
   absl::Status WriteBulk(const WriteBatch& batch) override {
+    if (!batch.expectations().empty()) return Write(batch);
     size_t bytes = 0;
     for (const WriteBatch::Op& op : batch.ops()) {
       if (op.type != WriteBatch::OpType::kPut) return Write(batch);  // deletes: the usual path
@@ -201,6 +225,7 @@ class RocksDbStore : public KvStore {
     if (s.ok()) {
       rocksdb::IngestExternalFileOptions ingest;
       ingest.move_files = true;  // the file becomes the database's (synced, then in the manifest)
+      std::shared_lock lock(write_mu_);
       s = db_->IngestExternalFile({file.string()}, ingest);
     }
     std::error_code ec;
@@ -226,6 +251,8 @@ class RocksDbStore : public KvStore {
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions write_options_;
   std::atomic<uint64_t> next_file_{0};
+  // Writers share it; a conditional Write holds it alone between its check and its write.
+  std::shared_mutex write_mu_;
 };
 
 rocksdb::Options MakeOptions(const RocksDbOptions& options) {
