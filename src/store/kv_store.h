@@ -65,9 +65,10 @@ class WriteBatch {
 
 // What Write returns when one of the batch's expectations does not hold.
 inline absl::Status ExpectationFailedError(std::string_view key) {
-  return absl::AbortedError(absl::StrCat("write conflict: the value of key '",
-                                         absl::CHexEscape(absl::string_view(key.data(), key.size())),
-                                         "' changed concurrently; nothing was written"));
+  return absl::AbortedError(
+      absl::StrCat("write conflict: the value of key '",
+                   absl::CHexEscape(absl::string_view(key.data(), key.size())),
+                   "' changed concurrently; nothing was written"));
 }
 
 // Called for each key/value in a scan, in ascending key order. Return false to stop early.

@@ -2,6 +2,7 @@
 
 #include "fmt/format.h"
 #include "util/encoding.h"
+#include "util/errors.h"
 #include "util/status_macros.h"
 
 namespace domicile::vault {
@@ -91,16 +92,42 @@ absl::StatusOr<std::optional<keys::WrappedDataKey>> SiteStore::GetDataKey(
   return key;
 }
 
+absl::StatusOr<SiteStore::CurrentRecord> SiteStore::GetRecordForUpdate(std::string_view subject,
+                                                                       std::string_view key) const {
+  CurrentRecord current;
+  absl::StatusOr<std::string> raw = store_->Get(RecordStoreKey(subject, key));
+  if (absl::IsNotFound(raw.status())) return current;
+  RETURN_IF_ERROR(raw.status());
+  ASSIGN_OR_RETURN(current.record, DecodeStoredRecord(*raw));
+  current.stored = *std::move(raw);
+  return current;
+}
+
 absl::Status SiteStore::WriteRecord(std::string_view subject, std::string_view key,
                                     const StoredRecord& record,
-                                    const keys::WrappedDataKey* new_data_key) {
+                                    const keys::WrappedDataKey* new_data_key,
+                                    const CurrentRecord& current) {
   store::WriteBatch batch;
+  const std::string record_key = RecordStoreKey(subject, key);
   if (new_data_key != nullptr) {
-    batch.Put(DataKeyStoreKey(subject, record.classification),
-              AsChars(keys::EncodeWrappedDataKey(*new_data_key)));
+    const std::string data_key_key = DataKeyStoreKey(subject, record.classification);
+    batch.ExpectAbsent(data_key_key);
+    batch.Put(data_key_key, AsChars(keys::EncodeWrappedDataKey(*new_data_key)));
   }
-  batch.Put(RecordStoreKey(subject, key), EncodeStoredRecord(record));
-  return store_->Write(batch);
+  if (current.stored.has_value()) {
+    batch.Expect(record_key, *current.stored);
+  } else {
+    batch.ExpectAbsent(record_key);
+  }
+  batch.Put(record_key, EncodeStoredRecord(record));
+  absl::Status written = store_->Write(batch);
+  if (absl::IsAborted(written)) {
+    return ConflictError(fmt::format(
+        "record {}/{} at site {} was written concurrently by another node; nothing was written, "
+        "retry",
+        subject, key, site_.id));
+  }
+  return written;
 }
 
 absl::Status SiteStore::DeleteRecord(std::string_view subject, std::string_view key) {

@@ -62,10 +62,21 @@ class SiteStore {
   absl::StatusOr<std::optional<keys::WrappedDataKey>> GetDataKey(std::string_view subject,
                                                                  Classification key_class) const;
 
+  // A record read to be replaced: its decoded form and its bytes as stored (nullopt: absent).
+  struct CurrentRecord {
+    std::optional<StoredRecord> record;
+    std::optional<std::string> stored;
+  };
+  absl::StatusOr<CurrentRecord> GetRecordForUpdate(std::string_view subject,
+                                                   std::string_view key) const;
+
   // Writes the record and, if given, the subject's new data key for the record's class,
-  // atomically and durably.
+  // atomically and durably — only if the record still is `current` and the new data key's
+  // place still empty. Otherwise (another node sharing the store wrote first) Aborted, error
+  // code "conflict", and nothing is written.
   absl::Status WriteRecord(std::string_view subject, std::string_view key,
-                           const StoredRecord& record, const keys::WrappedDataKey* new_data_key);
+                           const StoredRecord& record, const keys::WrappedDataKey* new_data_key,
+                           const CurrentRecord& current);
   absl::Status DeleteRecord(std::string_view subject, std::string_view key);
 
   // Deletes every record and data key of the subject at this site, atomically. Returns how

@@ -28,7 +28,19 @@ absl::StatusOr<bool> SubjectRegistry::Register(std::string_view id, std::string_
   if (!absl::IsNotFound(existing.status())) return existing.status();
   nlohmann::json doc = {{"jurisdiction", jurisdiction},
                         {"registered_at", clock_->NowUnixSeconds()}};
-  RETURN_IF_ERROR(meta_->Put(SubjectKey(id), doc.dump()));
+  // Nodes sharing the metadata store may register the same id at once: one wins.
+  store::WriteBatch batch;
+  batch.ExpectAbsent(SubjectKey(id));
+  batch.Put(SubjectKey(id), doc.dump());
+  absl::Status written = meta_->Write(batch);
+  if (absl::IsAborted(written)) {
+    absl::StatusOr<std::string> now = Jurisdiction(id);  // not cached: it was absent
+    if (!now.ok()) return now.status();
+    if (*now == jurisdiction) return false;
+    return ConflictError(fmt::format(
+        "subject '{}' is registered in {}; a subject's home jurisdiction cannot change", id, *now));
+  }
+  RETURN_IF_ERROR(written);
   Remember(id, jurisdiction);
   return true;
 }

@@ -315,8 +315,9 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
   }
   SiteStore* site = *target;
   resource.site = site->site().id;
-  ASSIGN_OR_RETURN(std::optional<StoredRecord> existing,
-                   site->GetRecord(request.subject, request.key));
+  ASSIGN_OR_RETURN(SiteStore::CurrentRecord current,
+                   site->GetRecordForUpdate(request.subject, request.key));
+  const std::optional<StoredRecord>& existing = current.record;
   ASSIGN_OR_RETURN(std::optional<keys::WrappedDataKey> wrapped,
                    site->GetDataKey(request.subject, request.classification));
 
@@ -349,7 +350,8 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
                            {"ciphertext_sha256", HexEncode(crypto::Sha256(record.envelope))}};
   ASSIGN_OR_RETURN(uint64_t index, LogDecision(caller, Action::kWrite, resource, d, effect));
   absl::Status written = site->WriteRecord(request.subject, request.key, record,
-                                           new_wrapped.has_value() ? &*new_wrapped : nullptr);
+                                           new_wrapped.has_value() ? &*new_wrapped : nullptr,
+                                           current);
   if (!written.ok()) return WithLogIndex(written, index);
   return WriteResult{site->site().id, record.version, !existing.has_value(), index};
 }
