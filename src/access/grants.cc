@@ -51,6 +51,9 @@ void Grants::StartExpirer(std::chrono::milliseconds interval) {
     std::unique_lock<std::mutex> lock(expirer_mu_);
     while (!expirer_cv_.wait_for(lock, interval, [this] { return expirer_stop_; })) {
       lock.unlock();
+      if (absl::Status s = Reload(); !s.ok()) {
+        spdlog::warn("grants: cannot reload grants now: {}", s.ToString());
+      }
       if (absl::Status s = ExpireDue(); !s.ok()) {
         spdlog::warn("grants: cannot expire grants now: {}", s.ToString());
       }
@@ -79,29 +82,64 @@ absl::StatusOr<std::unique_ptr<Grants>> Grants::Open(vault::Vault* vault,
     return absl::InvalidArgumentError("grants: TTL limits must be positive");
   }
   std::unique_ptr<Grants> grants(new Grants(vault, std::move(store), std::move(options)));
-  absl::Status parsed;
-  RETURN_IF_ERROR(grants->store_->Scan(kKeyPrefix, [&](std::string_view, std::string_view value) {
-    const nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
-    absl::StatusOr<Grant> g = j.is_discarded()
-                                  ? absl::StatusOr<Grant>(absl::DataLossError("not JSON"))
-                                  : GrantFromJson(j);
-    if (!g.ok()) {
-      parsed = absl::DataLossError(fmt::format("grants: a stored grant is unreadable: {}",
-                                               std::string(g.status().message())));
-      return false;
-    }
-    std::string id = g->id;
-    grants->grants_.emplace(id, *std::move(g));
-    return true;
-  }));
-  RETURN_IF_ERROR(parsed);
-  std::lock_guard<std::mutex> lock(grants->mu_);
-  grants->next_expiry_ = std::numeric_limits<int64_t>::max();
-  for (const auto& [id, g] : grants->grants_) {
-    grants->facts_[id] = g.Facts();
-    if (Live(g)) grants->next_expiry_ = std::min(grants->next_expiry_, g.expires);
-  }
+  RETURN_IF_ERROR(grants->Reload());
   return grants;
+}
+
+absl::Status Grants::Reload() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ReloadLocked();
+}
+
+absl::Status Grants::ReloadLocked() {
+  absl::Status taken;
+  RETURN_IF_ERROR(store_->Scan(kKeyPrefix, [&](std::string_view, std::string_view value) {
+    taken = TakeInLocked(value);
+    return taken.ok();
+  }));
+  RETURN_IF_ERROR(taken);
+  next_expiry_ = std::numeric_limits<int64_t>::max();
+  for (const auto& [id, g] : grants_) {
+    if (Live(g)) next_expiry_ = std::min(next_expiry_, g.expires);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Grants::RefreshLocked(std::string_view id) {
+  absl::StatusOr<std::string> value = store_->Get(StoreKey(id));
+  if (absl::IsNotFound(value.status())) return absl::OkStatus();
+  RETURN_IF_ERROR(value.status());
+  RETURN_IF_ERROR(TakeInLocked(*value));
+  auto it = grants_.find(id);
+  if (it != grants_.end() && Live(it->second)) {
+    next_expiry_ = std::min(next_expiry_, it->second.expires);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Grants::TakeInLocked(std::string_view json) {
+  const nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+  absl::StatusOr<Grant> g =
+      j.is_discarded() ? absl::StatusOr<Grant>(absl::DataLossError("not JSON")) : GrantFromJson(j);
+  if (!g.ok()) {
+    return absl::DataLossError(
+        fmt::format("grants: a stored grant is unreadable: {}", std::string(g.status().message())));
+  }
+  auto seen = stored_.find(g->id);
+  if (seen != stored_.end() && seen->second == json) return absl::OkStatus();
+  auto held = grants_.find(g->id);
+  // Data keys may be cached under it here (its facts read through before it ended elsewhere).
+  const bool ended_elsewhere = !Live(*g) && (held == grants_.end() || Live(held->second));
+  std::shared_ptr<const vault::GrantFacts> facts = g->Facts();
+  {
+    std::unique_lock<std::shared_mutex> lock(facts_mu_);
+    facts_[g->id] = std::move(facts);
+  }
+  stored_[g->id] = std::string(json);
+  const std::string id = g->id;
+  grants_[id] = *std::move(g);
+  if (ended_elsewhere) vault_->GrantExpired(id);  // drops the data keys cached under it
+  return absl::OkStatus();
 }
 
 vault::Resource Grants::ResourceOf(const Grant& g) {
@@ -117,7 +155,22 @@ absl::StatusOr<uint64_t> Grants::LogStep(std::string_view step, const Grant& gra
 }
 
 absl::Status Grants::Save(const Grant& grant) {
-  RETURN_IF_ERROR(store_->Put(StoreKey(grant.id), GrantToJson(grant).dump()));
+  const std::string key = StoreKey(grant.id);
+  std::string json = GrantToJson(grant).dump();
+  store::WriteBatch batch;
+  if (auto seen = stored_.find(grant.id); seen != stored_.end()) {
+    batch.Expect(key, seen->second);
+  } else {
+    batch.ExpectAbsent(key);
+  }
+  batch.Put(key, json);
+  if (absl::Status written = store_->Write(batch); !written.ok()) {
+    if (!absl::IsAborted(written)) return written;
+    RETURN_IF_ERROR(RefreshLocked(grant.id));
+    return ConflictError(fmt::format(
+        "grant {} was changed at another node meanwhile; nothing was saved, retry", grant.id));
+  }
+  stored_[grant.id] = std::move(json);
   grants_[grant.id] = grant;
   if (Live(grant)) next_expiry_ = std::min(next_expiry_, grant.expires);
   std::shared_ptr<const vault::GrantFacts> facts = grant.Facts();
@@ -145,7 +198,11 @@ absl::Status Grants::ExpireDueLocked() {
     g.state = GrantState::kExpired;
     g.ended = now;
     RETURN_IF_ERROR(LogStep("expire", g, nullptr).status());
-    RETURN_IF_ERROR(Save(g));
+    if (absl::Status saved = Save(g); !saved.ok()) {
+      // Another node sharing the store changed it (perhaps expired it too): reloaded by Save.
+      if (ErrorCodeOf(saved) != error_code::kConflict) return saved;
+      continue;
+    }
     vault_->GrantExpired(g.id);
   }
   next_expiry_ = next;
@@ -229,6 +286,7 @@ absl::StatusOr<GrantResult> Grants::Approve(const vault::Caller& caller, std::st
   if (caller.principal == nullptr) return absl::UnauthenticatedError("no principal");
   const vault::Principal& approver = *caller.principal;
   std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(RefreshLocked(id));  // approvals or a revocation made at another node
   RETURN_IF_ERROR(ExpireDueLocked());
   auto it = grants_.find(id);
   if (it == grants_.end()) return absl::NotFoundError(fmt::format("no grant '{}'", id));
@@ -294,6 +352,7 @@ absl::StatusOr<GrantResult> Grants::Approve(const vault::Caller& caller, std::st
 absl::StatusOr<GrantResult> Grants::Revoke(const vault::Caller& caller, std::string_view id) {
   if (caller.principal == nullptr) return absl::UnauthenticatedError("no principal");
   std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(RefreshLocked(id));  // approvals or a revocation made at another node
   RETURN_IF_ERROR(ExpireDueLocked());
   auto it = grants_.find(id);
   if (it == grants_.end()) return absl::NotFoundError(fmt::format("no grant '{}'", id));
@@ -320,6 +379,7 @@ absl::StatusOr<GrantResult> Grants::Revoke(const vault::Caller& caller, std::str
 
 absl::StatusOr<Grant> Grants::Get(std::string_view id) {
   std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(RefreshLocked(id));  // approvals or a revocation made at another node
   RETURN_IF_ERROR(ExpireDueLocked());
   auto it = grants_.find(id);
   if (it == grants_.end()) return absl::NotFoundError(fmt::format("no grant '{}'", id));
@@ -342,6 +402,17 @@ std::shared_ptr<const vault::GrantFacts> Grants::Facts(std::string_view id) cons
     std::shared_lock<std::shared_mutex> lock(facts_mu_);
     auto it = facts_.find(id);
     if (it != facts_.end()) return it->second;
+  }
+  // Not known here: perhaps made at another node sharing the store since the last reload.
+  if (absl::StatusOr<std::string> value = store_->Get(StoreKey(id)); value.ok()) {
+    const nlohmann::json j = nlohmann::json::parse(*value, nullptr, false);
+    if (absl::StatusOr<Grant> g =
+            j.is_discarded() ? absl::StatusOr<Grant>(absl::DataLossError("")) : GrantFromJson(j);
+        g.ok() && g->id == id) {
+      std::shared_ptr<const vault::GrantFacts> facts = g->Facts();
+      std::unique_lock<std::shared_mutex> lock(facts_mu_);
+      return facts_.try_emplace(g->id, std::move(facts)).first->second;
+    }
   }
   auto unknown = std::make_shared<vault::GrantFacts>();
   unknown->id = std::string(id);

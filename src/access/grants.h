@@ -83,7 +83,12 @@ class Grants {
   // periodically by the node and before every other step, so states shown are current.
   absl::Status ExpireDue();
 
-  // Runs ExpireDue every `interval` on a thread of its own until StopExpirer (or destruction).
+  // Takes in what other nodes sharing the store changed: new grants, approvals, revocations,
+  // expiries. A grant that ended elsewhere ends here too (its cached data keys dropped).
+  absl::Status Reload();
+
+  // Runs Reload and ExpireDue every `interval` on a thread of its own until StopExpirer (or
+  // destruction).
   void StartExpirer(std::chrono::milliseconds interval);
   void StopExpirer();
   ~Grants();
@@ -103,8 +108,16 @@ class Grants {
   // Logs a refused approval and returns `refusal` carrying the event's index.
   absl::Status RefuseApproval(const vault::Caller& caller, const Grant& grant,
                               absl::Status refusal);
-  // Persists `grant` durably and publishes it to the read path. REQUIRES: mu_ held.
+  // Persists `grant` durably and publishes it to the read path, only if the stored grant is
+  // still the one this node last saw: Conflict (nothing written, the grant reloaded) when
+  // another node changed it meanwhile. REQUIRES: mu_ held.
   absl::Status Save(const Grant& grant);
+  // Takes in the stored form of one grant (`json` as stored), if it differs from what this
+  // node holds. REQUIRES: mu_ held.
+  absl::Status TakeInLocked(std::string_view json);
+  // Reloads grant `id` from the store. REQUIRES: mu_ held.
+  absl::Status RefreshLocked(std::string_view id);
+  absl::Status ReloadLocked();
   static vault::Resource ResourceOf(const Grant& grant);
 
   vault::Vault* const vault_;
@@ -113,6 +126,9 @@ class Grants {
 
   std::mutex mu_;                                     // serialises every change
   std::map<std::string, Grant, std::less<>> grants_;  // guarded by mu_
+  // Each grant's JSON as last read or written: the expectation of its next save (other nodes
+  // sharing the store may change it); guarded by mu_.
+  std::map<std::string, std::string, std::less<>> stored_;
   int64_t next_expiry_ = 0;  // earliest expiry among pending and active grants; guarded by mu_
 
   std::mutex expirer_mu_;
@@ -121,8 +137,8 @@ class Grants {
   std::thread expirer_;
 
   mutable std::shared_mutex facts_mu_;
-  std::unordered_map<std::string, std::shared_ptr<const vault::GrantFacts>, Hash,
-                     std::equal_to<>>
+  mutable std::unordered_map<std::string, std::shared_ptr<const vault::GrantFacts>, Hash,
+                             std::equal_to<>>
       facts_;  // guarded by facts_mu_
 };
 

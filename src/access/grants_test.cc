@@ -9,6 +9,7 @@
 #include "keys/file_keyring.h"
 #include "policy/parser.h"
 #include "store/rocksdb_store.h"
+#include "store/shared_kv_store.h"
 #include "util/errors.h"
 #include "util/status_matchers.h"
 #include "util/temp_dir.h"
@@ -328,6 +329,39 @@ TEST_F(GrantsTest, GrantsSurviveARestart) {
   EXPECT_EQ(g.state, GrantState::kActive);
   EXPECT_EQ(g.approvals.size(), 2u);
   EXPECT_OK(vault_->Get(As(bob_, id), "u1", "email").status());
+}
+
+// Two nodes sharing the grants' store: what one does, the other sees.
+TEST_F(GrantsTest, NodesSharingTheStoreSeeEachOthersGrants) {
+  grants_.reset();
+  ASSERT_OK_AND_ASSIGN(auto kv, store::OpenRocksDbStore(dir_ / "shared-grants"));
+  std::shared_ptr<store::KvStore> shared = std::move(kv);
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<Grants> other,
+      Grants::Open(vault_.get(), std::make_unique<store::SharedKvStore>(shared), options_));
+  ASSERT_OK_AND_ASSIGN(
+      grants_,
+      Grants::Open(vault_.get(), std::make_unique<store::SharedKvStore>(shared), options_));
+
+  ASSERT_OK_AND_ASSIGN(GrantResult asked, other->Request(As(bob_), Ask()));
+  const std::string id = asked.grant.id;
+  EXPECT_TRUE(grants_->Facts(id)->known) << "read through before any reload";
+  ASSERT_OK(ApproveAs(alice_, id).status());  // here
+  ASSERT_OK_AND_ASSIGN(Grant g, other->Get(id));
+  ASSERT_OK_AND_ASSIGN(std::string note, SignApproval(g, keys_["carol"]));
+  ASSERT_OK_AND_ASSIGN(GrantResult active, other->Approve(As(carol_), id, note));
+  EXPECT_EQ(active.grant.state, GrantState::kActive) << "alice's approval, made at the other "
+                                                        "node, counts";
+  EXPECT_EQ(active.grant.approvals.size(), 2u);
+
+  ASSERT_OK(grants_->Reload());
+  EXPECT_OK(vault_->Get(As(bob_, id), "u1", "email").status());
+  ASSERT_OK(other->Revoke(As(alice_), id).status());
+  ASSERT_OK(grants_->Reload());
+  EXPECT_THAT(vault_->Get(As(bob_, id), "u1", "email"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK_AND_ASSIGN(Grant here, grants_->Get(id));
+  EXPECT_EQ(here.state, GrantState::kRevoked);
 }
 
 TEST_F(GrantsTest, NothingChangesWhenTheLogFails) {

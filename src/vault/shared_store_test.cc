@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "store/rocksdb_store.h"
+#include "store/shared_kv_store.h"
 #include "util/clock.h"
 #include "util/errors.h"
 #include "util/status_matchers.h"
@@ -23,27 +24,6 @@ namespace {
 using ::domicile::testing::IsOk;
 using ::domicile::testing::StatusIs;
 
-// A second handle on a store another "node" also holds.
-class SharedStore : public store::KvStore {
- public:
-  explicit SharedStore(std::shared_ptr<store::KvStore> inner) : inner_(std::move(inner)) {}
-  absl::StatusOr<std::string> Get(std::string_view key) const override { return inner_->Get(key); }
-  absl::Status Put(std::string_view key, std::string_view value) override {
-    return inner_->Put(key, value);
-  }
-  absl::Status Delete(std::string_view key) override { return inner_->Delete(key); }
-  absl::Status Write(const store::WriteBatch& batch) override { return inner_->Write(batch); }
-  absl::Status Scan(std::string_view prefix, const store::ScanFn& fn) const override {
-    return inner_->Scan(prefix, fn);
-  }
-  absl::StatusOr<std::unique_ptr<store::Snapshot>> GetSnapshot() const override {
-    return inner_->GetSnapshot();
-  }
-
- private:
-  std::shared_ptr<store::KvStore> inner_;
-};
-
 class SharedStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -51,7 +31,9 @@ class SharedStoreTest : public ::testing::Test {
     ASSERT_OK(kv);
     shared_ = std::shared_ptr<store::KvStore>(std::move(kv).value());
   }
-  std::unique_ptr<store::KvStore> Handle() { return std::make_unique<SharedStore>(shared_); }
+  std::unique_ptr<store::KvStore> Handle() {
+    return std::make_unique<store::SharedKvStore>(shared_);
+  }
   SiteStore Site() { return SiteStore({"oci-us-tx", "US", "oracle"}, Handle()); }
 
   static StoredRecord Record(uint64_t version, std::string_view sealed) {
