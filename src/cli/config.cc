@@ -5,6 +5,7 @@
 #include <charconv>
 #include <set>
 
+#include "cli/stores.h"
 #include "crypto/sha256.h"
 #include "fmt/format.h"
 #include "http/client.h"
@@ -138,9 +139,16 @@ void ParseNode(Checker& c, const toml::table& root, Config& config) {
   if (node == nullptr) return;
   const toml::table* t = node->as_table();
   if (t == nullptr) return c.Problem(node, "[node] must be a table");
-  c.OnlyKeys(*t, "[node]", {"name", "listen", "data_dir", "threads"});
+  c.OnlyKeys(*t, "[node]",
+             {"name", "listen", "data_dir", "threads", "jurisdiction", "state_backend"});
   if (c.String(*t, "name", config.name, false, "[node]")) {
     c.Check(t->get("name"), ValidateNoteName(config.name, "[node] name"));
+  }
+  if (c.String(*t, "jurisdiction", config.jurisdiction, false, "[node]")) {
+    c.Check(t->get("jurisdiction"), vault::ValidateJurisdiction(config.jurisdiction));
+  }
+  if (c.String(*t, "state_backend", config.state_backend, false, "[node]")) {
+    c.Check(t->get("state_backend"), ValidateBackend(config.state_backend));
   }
   if (c.String(*t, "listen", config.listen, false, "[node]")) {
     std::string host;
@@ -161,7 +169,10 @@ void ParseLog(Checker& c, const toml::table& root, Config& config) {
   if (node == nullptr) return;
   const toml::table* t = node->as_table();
   if (t == nullptr) return c.Problem(node, "[log] must be a table");
-  c.OnlyKeys(*t, "[log]", {"origin", "checkpoint_interval", "max_pending"});
+  c.OnlyKeys(*t, "[log]", {"origin", "checkpoint_interval", "max_pending", "backend"});
+  if (c.String(*t, "backend", config.log.backend, false, "[log]")) {
+    c.Check(t->get("backend"), ValidateBackend(config.log.backend));
+  }
   if (c.String(*t, "origin", config.log.origin, false, "[log]")) {
     c.Check(t->get("origin"), ValidateNoteName(config.log.origin, "[log] origin"));
   }
@@ -408,8 +419,8 @@ void ParseSites(Checker& c, const toml::table& root, Config& config) {
         s.site.role = *r;
       }
     }
-    if (c.String(*t, "backend", s.backend, false, "[[sites]]") && s.backend != "rocksdb") {
-      c.Problem(t->get("backend"), "'backend' must be \"rocksdb\"");
+    if (c.String(*t, "backend", s.backend, false, "[[sites]]")) {
+      c.Check(t->get("backend"), ValidateBackend(s.backend));
     }
     if (t->get("legacy_of") != nullptr) {
       c.StringArray(*t, "legacy_of", s.site.legacy_of, "[[sites]]");
@@ -521,6 +532,32 @@ void ParseNetwork(Checker& c, const toml::table& root, Config& config) {
     std::string j = value.as_string()->get();
     c.Check(&value, vault::ValidateJurisdiction(j));
     c.Check(&value, config.network.Add(key.str(), j));
+  }
+}
+
+void ParseRouterLink(Checker& c, const toml::table& root, Config& config) {
+  const toml::node* node = root.get("router");
+  if (node == nullptr) return;
+  const toml::table* t = node->as_table();
+  if (t == nullptr) return c.Problem(node, "[router] must be a table");
+  c.OnlyKeys(*t, "[router]", {"proxies", "directory_token_sha256"});
+  std::vector<std::string> proxies;
+  if (c.StringArray(*t, "proxies", proxies, "[router]")) {
+    for (const std::string& cidr : proxies) {
+      c.Check(t->get("proxies"), config.router.proxies.Add(cidr, "router"));
+    }
+  }
+  std::string hex;
+  if (c.String(*t, "directory_token_sha256", hex, false, "[router]")) {
+    std::optional<Bytes> digest = HexDecode(hex);
+    if (!digest.has_value() || digest->size() != 32) {
+      c.Problem(t->get("directory_token_sha256"),
+                "[router] directory_token_sha256 must be 64 hex digits (SHA-256 of the token)");
+    } else {
+      std::array<uint8_t, 32> d;
+      std::copy(digest->begin(), digest->end(), d.begin());
+      config.router.directory_token_sha256 = d;
+    }
   }
 }
 
@@ -701,7 +738,7 @@ ParsedConfig ParseConfig(std::string_view text, std::string_view file, ConfigKin
   if (kind == ConfigKind::kNode) {
     c.OnlyKeys(root, "the configuration",
                {"node", "keys", "limits", "tls", "sites", "backup_dirs", "residency", "principals",
-                "policy", "jurisdictions", "network", "log", "grants", "custodian"});
+                "policy", "jurisdictions", "network", "log", "grants", "custodian", "router"});
   } else {
     c.OnlyKeys(root, "the custodian's configuration",
                {"node", "keys", "limits", "tls", "principals", "log", "grants", "custodian"});
@@ -722,6 +759,7 @@ ParsedConfig ParseConfig(std::string_view text, std::string_view file, ConfigKin
     ParsePolicy(c, root, base, out.config);
     ParseJurisdictions(c, root, out.config);
     ParseNetwork(c, root, out.config);
+    ParseRouterLink(c, root, out.config);
   }
   out.problems = c.TakeProblems();
   return out;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,18 @@ namespace domicile::cli {
 
 struct SiteConfig {
   vault::Site site;
-  std::string backend = "rocksdb";  // the only backend for now
+  // "rocksdb" (under <data_dir>/sites/<id>) or a PostgreSQL URL "postgres://..." (table
+  // kv_site_<id>); see cli/stores.h.
+  std::string backend = "rocksdb";
+};
+
+// A node behind a router ([router]; docs/router.md).
+struct RouterLinkConfig {
+  // The router's addresses (CIDR): X-Forwarded-For is believed from these only.
+  vault::NetworkMap proxies;
+  // SHA-256 of the router's token for the subject directory (/v1/directory); unset: no
+  // directory is served.
+  std::optional<std::array<uint8_t, 32>> directory_token_sha256;
 };
 
 // A directory that holds backups ([[backup_dirs]]), and the jurisdiction it is in. The
@@ -52,6 +64,9 @@ struct TlsConfig {
 
 struct LogConfig {
   std::string origin;  // the checkpoint origin and log key name; default "domicile/<node name>"
+  // Where the log's entries and tiles live: "rocksdb" (<data_dir>/log) or a PostgreSQL URL
+  // (table kv_log_<node name>): every node has a log of its own.
+  std::string backend = "rocksdb";
   std::chrono::milliseconds checkpoint_interval{1000};
   uint64_t max_pending = 65536;  // appends waiting to become durable before 503 + Retry-After
 };
@@ -82,7 +97,13 @@ struct CustodianConfig {
 enum class ConfigKind { kNode, kCustodian };
 
 struct Config {
-  std::string name = "node";              // the node's name in log events
+  std::string name = "node";  // the node's name in log events
+  std::string jurisdiction;   // where the node runs (metrics); "" if not said
+  // Where the node group's shared state lives — subjects and grants: "rocksdb"
+  // (<data_dir>/meta, <data_dir>/grants) or a PostgreSQL URL shared by the nodes of a
+  // jurisdiction (tables kv_meta, kv_grants).
+  std::string state_backend = "rocksdb";
+  RouterLinkConfig router;
   std::string listen = "127.0.0.1:8080";  // HOST:PORT
   std::filesystem::path data_dir = "domicile-data";
   int threads = 0;  // 0 = one per core

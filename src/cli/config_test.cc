@@ -292,6 +292,48 @@ max_pending = 1000
               ::testing::ElementsAre(HasSubstr("unknown key 'unknown' in [log]")));
 }
 
+TEST(Config, BackendsAndTheRouterLink) {
+  ParsedConfig defaults = ParseConfig(Minimal(), "t.toml");
+  ASSERT_TRUE(defaults.problems.empty());
+  EXPECT_EQ(defaults.config.state_backend, "rocksdb");
+  EXPECT_EQ(defaults.config.log.backend, "rocksdb");
+  EXPECT_EQ(defaults.config.sites[0].backend, "rocksdb");
+  EXPECT_FALSE(defaults.config.router.directory_token_sha256.has_value());
+
+  const std::string pg = "postgres://domicile@10.0.0.5:5432/us";
+  std::string text =
+      Minimal("[log]\nbackend = \"" + pg + "\"\n[router]\nproxies = [\"10.0.0.1/32\"]\n" +
+              "directory_token_sha256 = \"" + kHash + "\"\n");
+  text.replace(text.find("role = \"primary\""), std::string("role = \"primary\"").size(),
+               "role = \"primary\"\nbackend = \"postgresql://db/us\"");
+  ParsedConfig set = ParseConfig(
+      "[node]\nname = \"us-1\"\njurisdiction = \"US\"\n"
+      "state_backend = \"" +
+          pg + "\"\n" + text,
+      "t.toml");
+  ASSERT_TRUE(set.problems.empty()) << set.problems[0].ToString();
+  EXPECT_EQ(set.config.jurisdiction, "US");
+  EXPECT_EQ(set.config.state_backend, pg);
+  EXPECT_EQ(set.config.log.backend, pg);
+  EXPECT_EQ(set.config.sites[0].backend, "postgresql://db/us");
+  EXPECT_EQ(set.config.router.proxies.Lookup("10.0.0.1"), "router");
+  EXPECT_EQ(set.config.router.proxies.Lookup("10.0.0.2"), "");
+  ASSERT_TRUE(set.config.router.directory_token_sha256.has_value());
+
+  EXPECT_THAT(Problems("[node]\nstate_backend = \"mysql://x\"\n" + Minimal()),
+              ::testing::ElementsAre(HasSubstr("2: a backend is \"rocksdb\" or a PostgreSQL URL")));
+  EXPECT_THAT(Problems("[node]\njurisdiction = \"usa\"\n" + Minimal()),
+              ::testing::ElementsAre(HasSubstr("2: ")));
+  EXPECT_THAT(Problems(Minimal("[log]\nbackend = \"leveldb\"\n")),
+              ::testing::ElementsAre(HasSubstr("a backend is")));
+  EXPECT_THAT(Problems(Minimal("[router]\nproxies = [\"not-an-address\"]\n")),
+              ::testing::SizeIs(1));
+  EXPECT_THAT(Problems(Minimal("[router]\ndirectory_token_sha256 = \"abc\"\n")),
+              ::testing::ElementsAre(HasSubstr("64 hex digits")));
+  EXPECT_THAT(Problems(Minimal("[router]\ntoken = \"x\"\n")),
+              ::testing::ElementsAre(HasSubstr("unknown key 'token' in [router]")));
+}
+
 TEST(Config, GrantsAndApprovalKeys) {
   ParsedConfig defaults = ParseConfig(Minimal(), "t.toml");
   ASSERT_TRUE(defaults.problems.empty());

@@ -8,6 +8,7 @@
 #include "access/grants.h"
 #include "cli/policies.h"
 #include "cli/process_setup.h"
+#include "cli/stores.h"
 #include "crypto/random.h"
 #include "crypto/sha256.h"
 #include "custodian/custodian.h"
@@ -16,6 +17,7 @@
 #include "http/api.h"
 #include "http/authenticator.h"
 #include "http/log_routes.h"
+#include "http/node_front.h"
 #include "http/server.h"
 #include "http/witness_client.h"
 #include "keys/file_keyring.h"
@@ -57,7 +59,7 @@ absl::StatusOr<std::unique_ptr<access::Grants>> OpenGrants(const Config& config,
                      tlog::ParseNoteVerifier(p.approval_key));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> store,
-                   store::OpenRocksDbStore(config.data_dir / "grants"));
+                   OpenStore(config.state_backend, config.data_dir / "grants", "grants"));
   return access::Grants::Open(vault, std::move(store), std::move(options));
 }
 
@@ -116,6 +118,8 @@ struct Node::Parts {
   std::unique_ptr<ops::Operations> operations;
   std::unique_ptr<http::LogRoutes> log_routes;
   std::unique_ptr<http::Api> api;
+  vault::NetworkMap router_proxies;  // before `front` and `server`, which use it
+  std::unique_ptr<http::NodeFront> front;
   std::unique_ptr<http::Server> server;
   std::string scheme;
   std::string verifier_key;
@@ -251,8 +255,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   bool log_key_created = false;
   ASSIGN_OR_RETURN(tlog::NoteVerifier verifier, EnsureLogKey(config, *keyring, &log_key_created));
   parts->verifier_key = tlog::FormatNoteVerifier(verifier);
-  ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> log_store,
-                   store::OpenRocksDbStore(config.data_dir / "log"));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<store::KvStore> log_store,
+      OpenStore(config.log.backend, config.data_dir / "log", StoreName("log_", config.name)));
   tlog::LogOptions log_options;
   log_options.origin = config.LogOrigin();
   log_options.checkpoint_interval = config.log.checkpoint_interval;
@@ -299,7 +304,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   std::vector<std::unique_ptr<vault::SiteStore>> sites;
   for (const SiteConfig& s : config.sites) {
     absl::StatusOr<std::unique_ptr<store::KvStore>> kv =
-        store::OpenRocksDbStore(config.data_dir / "sites" / s.site.id);
+        OpenStore(s.backend, config.data_dir / "sites" / s.site.id, StoreName("site_", s.site.id));
     if (!kv.ok()) {
       return absl::Status(kv.status().code(), fmt::format("site {}: {}", s.site.id,
                                                           std::string(kv.status().message())));
@@ -307,7 +312,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
     sites.push_back(std::make_unique<vault::SiteStore>(s.site, std::move(*kv)));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<store::KvStore> meta,
-                   store::OpenRocksDbStore(config.data_dir / "meta"));
+                   OpenStore(config.state_backend, config.data_dir / "meta", "meta"));
 
   vault::PolicyDecider* decider_ptr = decider.get();
   parts->scheme = tls ? "https" : "http";
@@ -365,11 +370,21 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   api_options.checkpoint = [log_ptr] { return log_ptr->LatestCheckpoint(); };
   parts->api = std::make_unique<http::Api>(api_options);
 
+  parts->router_proxies = config.router.proxies;
+  http::NodeFrontOptions front_options;
+  front_options.node_name = config.name;
+  front_options.jurisdiction = config.jurisdiction;
+  front_options.proxies = &parts->router_proxies;
+  front_options.directory_token_sha256 = config.router.directory_token_sha256;
+  front_options.subjects = &parts->vault->subjects();
+  front_options.api = parts->api.get();
+  parts->front = std::make_unique<http::NodeFront>(std::move(front_options));
+
   http::ServerOptions server_options = ServerOptionsFrom(config, host, port);
-  const http::Api* api = parts->api.get();
+  const http::NodeFront* front = parts->front.get();
   absl::StatusOr<std::unique_ptr<http::Server>> server =
-      http::Server::Start(server_options, [api](http::Request request, http::Responder respond) {
-        api->Handle(std::move(request), std::move(respond));
+      http::Server::Start(server_options, [front](http::Request request, http::Responder respond) {
+        front->Handle(std::move(request), std::move(respond));
       });
   std::unique_ptr<Node> node(new Node(std::move(parts)));
   if (!server.ok()) return server.status();  // ~Node logs the stop and closes the log

@@ -70,6 +70,30 @@ absl::StatusOr<std::string> SubjectRegistry::Jurisdiction(std::string_view id) c
   return jurisdiction;
 }
 
+absl::StatusOr<std::vector<SubjectRegistry::Listed>> SubjectRegistry::List(
+    std::string_view after, size_t limit, std::string* next) const {
+  std::vector<Listed> out;
+  next->clear();
+  absl::Status parsed;
+  // The first key after "s/<after>" is "s/<after>\0": ids never hold NUL.
+  const std::string start = after.empty() ? "s/" : SubjectKey(after) + std::string(1, '\0');
+  RETURN_IF_ERROR(meta_->ScanFrom("s/", start, [&](std::string_view key, std::string_view value) {
+    if (out.size() == limit) {
+      *next = out.back().id;
+      return false;
+    }
+    nlohmann::json doc = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object() || !doc.contains("jurisdiction") || !doc["jurisdiction"].is_string()) {
+      parsed = absl::DataLossError(fmt::format("registration '{}' is malformed", key));
+      return false;
+    }
+    out.push_back({std::string(key.substr(2)), doc["jurisdiction"].get<std::string>()});
+    return true;
+  }));
+  RETURN_IF_ERROR(parsed);
+  return out;
+}
+
 absl::Status SubjectRegistry::Erase(std::string_view id) {
   std::lock_guard lock(register_mu_);
   store::WriteBatch batch;

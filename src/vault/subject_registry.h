@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "store/kv_store.h"
@@ -28,6 +29,16 @@ class SubjectRegistry {
 
   // The subject's home jurisdiction; NotFound if it is not registered.
   absl::StatusOr<std::string> Jurisdiction(std::string_view id) const;
+
+  // The subject directory a router reads: registered subjects with an id after `after`, in
+  // ascending id order, at most `limit` of them. `next` is the last id visited when there may
+  // be more, "" otherwise.
+  struct Listed {
+    std::string id;
+    std::string jurisdiction;
+  };
+  absl::StatusOr<std::vector<Listed>> List(std::string_view after, size_t limit,
+                                           std::string* next) const;
 
   // Forgets the subject (right to erasure) and remembers when, under e/<subject> as JSON
   // {"erased_at": <unix seconds>}: a restore skips what a backup holds of it.
