@@ -57,15 +57,14 @@ struct PgConnection::Impl {
     if (result == nullptr) return ConnectionError(what);
     const ExecStatusType status = PQresultStatus(result);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return PgResult(result);
-    const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    // Copied: both point into `result`.
+    const char* sqlstate_field = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    const std::string sqlstate = sqlstate_field != nullptr ? sqlstate_field : "";
     const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
     // Only the primary message: the detail of e.g. a unique violation quotes the row's key.
-    std::string message = primary != nullptr ? primary : PQresultErrorMessage(result);
+    const std::string message = primary != nullptr ? primary : PQresultErrorMessage(result);
     PQclear(result);
-    if (sqlstate == nullptr) {
-      if (PQstatus(conn) != CONNECTION_OK) broken = true;
-      return PgError(what, "", message);
-    }
+    if (sqlstate.empty() && PQstatus(conn) != CONNECTION_OK) broken = true;
     return PgError(what, sqlstate, message);
   }
 };

@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include "absl/status/status.h"
@@ -12,18 +14,28 @@ namespace domicile::store::postgres {
 namespace {
 
 // libpq's parse errors quote the offending part of the string ("missing \"=\" after \"...\"");
-// that part could be a password, so every quoted span is replaced.
+// that part could be a password, so every quoted span is replaced, unless it is punctuation
+// alone (the "=" of that message).
 std::string WithoutQuotedParts(std::string_view message) {
   std::string out;
-  bool quoted = false;
-  for (char c : message) {
-    if (c == '"') {
-      out += quoted ? "...\"" : "\"";
-      quoted = !quoted;
-    } else if (!quoted && c != '\n') {
-      out += c;
+  size_t at = 0;
+  while (at < message.size()) {
+    const size_t open = message.find('"', at);
+    const size_t close = open == std::string_view::npos ? open : message.find('"', open + 1);
+    if (close == std::string_view::npos) {
+      out.append(message.substr(at));
+      break;
     }
+    const std::string_view quoted = message.substr(open + 1, close - open - 1);
+    const bool harmless = std::all_of(quoted.begin(), quoted.end(), [](char c) {
+      return std::ispunct(static_cast<unsigned char>(c)) != 0;
+    });
+    out.append(message.substr(at, open + 1 - at));
+    out.append(harmless ? quoted : "...");
+    out.push_back('"');
+    at = close + 1;
   }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
 

@@ -32,10 +32,18 @@ absl::StatusCode CodeFor(std::string_view sqlstate) {
 }  // namespace
 
 absl::Status PgError(std::string_view what, std::string_view sqlstate, std::string_view message) {
-  // libpq's messages end with a newline (sometimes two lines: "FATAL: ...\nDETAIL: ...").
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-    message.remove_suffix(1);
+  // libpq's messages end with a newline and may span lines ("...failed: Connection
+  // refused\n\tIs the server running..."): one line reads better in a log.
+  std::string one_line;
+  for (char c : message) {
+    if (c == '\n' || c == '\t') {
+      if (!one_line.empty() && one_line.back() != ' ') one_line.push_back(' ');
+    } else {
+      one_line.push_back(c);
+    }
   }
+  while (!one_line.empty() && one_line.back() == ' ') one_line.pop_back();
+  message = one_line;
   const std::string text =
       sqlstate.empty() ? fmt::format("postgres {}: {}", what, message)
                        : fmt::format("postgres {}: {} (SQLSTATE {})", what, message, sqlstate);
