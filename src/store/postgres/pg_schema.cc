@@ -165,4 +165,28 @@ absl::Status MigrateSchema(PgConnection& connection, std::string_view name) {
   return applied;
 }
 
+absl::Status DropStoreSchema(PgConnection& connection, std::string_view name) {
+  auto drop = [&]() -> absl::Status {
+    RETURN_IF_ERROR(connection
+                        .ExecText("drop store", fmt::format("BEGIN; SELECT pg_advisory_xact_lock({})",
+                                                            kSchemaLockKey))
+                        .status());
+    // No record of migrations: nothing was ever created here.
+    ASSIGN_OR_RETURN(PgResult migrated,
+                     connection.ExecText("drop store", "SELECT to_regclass("
+                                                       "'domicile_schema_migrations') IS NOT NULL"));
+    if (migrated.Get(0, 0) != "t") return connection.ExecText("drop store", "ROLLBACK").status();
+    return connection
+        .ExecText("drop store",
+                  fmt::format("DROP TABLE IF EXISTS {0}; DELETE FROM domicile_stores WHERE name = "
+                              "'{1}'; DELETE FROM domicile_schema_migrations WHERE scope = "
+                              "'store:{1}'; COMMIT",
+                              StoreTableName(name), name))
+        .status();
+  };
+  absl::Status dropped = drop();
+  if (!dropped.ok()) connection.RollbackIfInTransaction().IgnoreError();
+  return dropped;
+}
+
 }  // namespace domicile::store::postgres

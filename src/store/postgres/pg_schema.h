@@ -49,4 +49,9 @@ std::string StoreTableName(std::string_view name);
 // REQUIRES: `name` is a valid store name ([a-z0-9_]{1,48}).
 absl::Status MigrateSchema(PgConnection& connection, std::string_view name);
 
+// Removes store `name`: its table with all its data, its row in domicile_stores and the record
+// of its migrations, in one transaction under the migrations' lock. OK if it does not exist.
+// REQUIRES: `name` is a valid store name.
+absl::Status DropStoreSchema(PgConnection& connection, std::string_view name);
+
 }  // namespace domicile::store::postgres

@@ -307,6 +307,12 @@ class PostgresStore : public KvStore {
   const size_t chunk_bytes_;  // PostgresOptions::max_statement_bytes
 };
 
+absl::Status CheckStoreName(std::string_view name) {
+  if (IsValidPostgresStoreName(name)) return absl::OkStatus();
+  return absl::InvalidArgumentError(ToAbsl(fmt::format(
+      "postgres: store name '{}' is not 1 to {} of [a-z0-9_]", name, kMaxStoreNameBytes)));
+}
+
 }  // namespace
 
 bool IsValidPostgresStoreName(std::string_view name) {
@@ -319,10 +325,7 @@ bool IsValidPostgresStoreName(std::string_view name) {
 absl::StatusOr<std::unique_ptr<KvStore>> OpenPostgresStore(std::string_view conninfo,
                                                            std::string_view name,
                                                            const PostgresOptions& options) {
-  if (!IsValidPostgresStoreName(name)) {
-    return absl::InvalidArgumentError(ToAbsl(fmt::format(
-        "postgres: store name '{}' is not 1 to {} of [a-z0-9_]", name, kMaxStoreNameBytes)));
-  }
+  RETURN_IF_ERROR(CheckStoreName(name));
   if (options.pool_size == 0) {
     return absl::InvalidArgumentError("postgres: the pool needs at least one connection");
   }
@@ -345,6 +348,14 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenPostgresStore(std::string_view conn
   }
   return std::make_unique<PostgresStore>(postgres::StoreTableName(name), std::move(pool),
                                          options.max_statement_bytes);
+}
+
+absl::Status DropPostgresStore(std::string_view conninfo, std::string_view name) {
+  RETURN_IF_ERROR(CheckStoreName(name));
+  ASSIGN_OR_RETURN(postgres::Conninfo parsed, postgres::Conninfo::Parse(conninfo));
+  ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> connection,
+                   PgConnection::Connect(parsed, PgConnection::Options()));
+  return postgres::DropStoreSchema(*connection, name);
 }
 
 }  // namespace domicile::store

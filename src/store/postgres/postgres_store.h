@@ -55,6 +55,12 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenPostgresStore(std::string_view conn
                                                            std::string_view name,
                                                            const PostgresOptions& options = {});
 
+// Removes store `name` from the database: its table with all its data and its records (for
+// tests, benchmarks, and a site taken out of service). Every store open on it must be closed
+// first: their statements would then fail. OK when there is no such store.
+// Errors: as OpenPostgresStore's.
+absl::Status DropPostgresStore(std::string_view conninfo, std::string_view name);
+
 // True when `name` may name a PostgreSQL store: 1 to 48 of [a-z0-9_].
 bool IsValidPostgresStoreName(std::string_view name);
 

@@ -398,5 +398,32 @@ TEST_F(PostgresStoreTest, ASchemaNewerThanThisBinaryIsRefused) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("newer")));
 }
 
+TEST_F(PostgresStoreTest, ADroppedStoreIsGoneAndOpensEmpty) {
+  const std::string name = UniqueTestStoreName("drop");
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, OpenPostgresStore(url(), name));
+    ASSERT_OK(store->Put("k", "v"));
+  }
+  ASSERT_OK(DropPostgresStore(url(), name));
+  std::unique_ptr<PgConnection> admin = Admin(url());
+  ASSERT_NE(admin, nullptr);
+  EXPECT_EQ(QueryOne(*admin, fmt::format("SELECT to_regclass('kv_{}') IS NULL", name)), "t");
+  EXPECT_EQ(QueryOne(*admin, fmt::format("SELECT count(*) FROM domicile_stores WHERE name = '{}'",
+                                         name)),
+            "0");
+  ASSERT_OK_AND_ASSIGN(auto reopened, OpenPostgresStore(url(), name));
+  EXPECT_THAT(reopened->Get("k"), StatusIs(absl::StatusCode::kNotFound));
+  reopened.reset();
+  ASSERT_OK(DropPostgresStore(url(), name));
+  EXPECT_OK(DropPostgresStore(url(), name));  // already gone
+  EXPECT_THAT(DropPostgresStore(url(), "Bad-Name"), StatusIs(absl::StatusCode::kInvalidArgument));
+
+  // A database that never held a store.
+  const std::string database = UniqueTestStoreName("empty");
+  ASSERT_OK(admin->ExecText("create database", "CREATE DATABASE " + database));
+  EXPECT_OK(DropPostgresStore(WithParam(url(), "dbname=" + database), "anything"));
+  ASSERT_OK(admin->ExecText("drop database", "DROP DATABASE " + database));
+}
+
 }  // namespace
 }  // namespace domicile::store
