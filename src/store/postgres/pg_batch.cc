@@ -1,6 +1,7 @@
 #include "store/postgres/pg_batch.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <numeric>
 
 namespace domicile::store::postgres {
@@ -21,13 +22,24 @@ absl::StatusOr<EncodedBatch> EncodeBatch(const WriteBatch& batch, size_t chunk_b
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return ops[a].key < ops[b].key; });
-  out.chunks.emplace_back();
+  size_t total_keys = 0, total_values = 0;
+  for (const WriteBatch::Op& op : ops) {
+    total_keys += op.key.size();
+    total_values += op.value.size();
+  }
+  // Room for a chunk's arrays at once: a bulk batch is megabytes, copied once.
+  auto new_chunk = [&] {
+    BatchChunk& chunk = out.chunks.emplace_back();
+    chunk.put_keys.Reserve(ops.size(), std::min(total_keys, chunk_bytes));
+    chunk.put_values.Reserve(ops.size(), std::min(total_values, chunk_bytes));
+  };
+  new_chunk();
   size_t bytes = 0;
   for (size_t i = 0; i < order.size(); ++i) {
     const WriteBatch::Op& op = ops[order[i]];
     if (i + 1 < order.size() && ops[order[i + 1]].key == op.key) continue;
     if (bytes > 0 && bytes + op.key.size() + op.value.size() > chunk_bytes) {
-      out.chunks.emplace_back();
+      new_chunk();
       bytes = 0;
     }
     BatchChunk& chunk = out.chunks.back();

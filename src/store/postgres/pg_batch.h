@@ -22,7 +22,7 @@ struct BatchChunk {
 
 struct EncodedBatch {
   ByteaArray expected_keys;
-  ByteaArray expected_values;  // NULL where the key is expected absent
+  ByteaArray expected_values;      // NULL where the key is expected absent
   std::vector<BatchChunk> chunks;  // at least one (empty for a batch without operations)
 };
 

@@ -14,20 +14,35 @@ using ::domicile::testing::StatusIs;
 // The binary encoding, byte by byte (big-endian integers).
 TEST(ByteaArrayTest, EncodesPostgresBinaryArrays) {
   ByteaArray empty;
-  EXPECT_EQ(empty.Encoded(), std::string("\0\0\0\0" "\0\0\0\0" "\0\0\0\x11", 12));
+  EXPECT_EQ(empty.Encoded(), std::string("\0\0\0\0"
+                                         "\0\0\0\0"
+                                         "\0\0\0\x11",
+                                         12));
 
   ByteaArray two;
   two.Add(std::string("a\0", 2));
   two.Add("");
   EXPECT_EQ(two.size(), 2u);
-  EXPECT_EQ(two.Encoded(), std::string("\0\0\0\1" "\0\0\0\0" "\0\0\0\x11" "\0\0\0\2" "\0\0\0\1"
-                                       "\0\0\0\2" "a\0" "\0\0\0\0",
+  EXPECT_EQ(two.Encoded(), std::string("\0\0\0\1"
+                                       "\0\0\0\0"
+                                       "\0\0\0\x11"
+                                       "\0\0\0\2"
+                                       "\0\0\0\1"
+                                       "\0\0\0\2"
+                                       "a\0"
+                                       "\0\0\0\0",
                                        30));
   ByteaArray with_null;
   with_null.AddOptional(std::nullopt);
   with_null.AddOptional(std::string("x"));
-  EXPECT_EQ(with_null.Encoded(), std::string("\0\0\0\1" "\0\0\0\1" "\0\0\0\x11" "\0\0\0\2"
-                                             "\0\0\0\1" "\xff\xff\xff\xff" "\0\0\0\1" "x",
+  EXPECT_EQ(with_null.Encoded(), std::string("\0\0\0\1"
+                                             "\0\0\0\1"
+                                             "\0\0\0\x11"
+                                             "\0\0\0\2"
+                                             "\0\0\0\1"
+                                             "\xff\xff\xff\xff"
+                                             "\0\0\0\1"
+                                             "x",
                                              29));
 }
 

@@ -150,9 +150,9 @@ absl::StatusOr<std::vector<PgResult>> PgConnection::Pipeline(std::span<const Ste
     int sent;
     if (step.statement != nullptr) {
       BoundParams bound(step.params);
-      sent = PQsendQueryPrepared(conn, step.statement->name.c_str(), bound.size(),
-                                 bound.values.data(), bound.lengths.data(), bound.formats.data(),
-                                 kBinary);
+      sent =
+          PQsendQueryPrepared(conn, step.statement->name.c_str(), bound.size(), bound.values.data(),
+                              bound.lengths.data(), bound.formats.data(), kBinary);
     } else {
       sent = PQsendQueryParams(conn, std::string(step.sql).c_str(), 0, nullptr, nullptr, nullptr,
                                nullptr, kBinary);

@@ -80,8 +80,7 @@ absl::StatusOr<Conninfo> Conninfo::Parse(std::string_view text) {
 std::string Conninfo::Redact(std::string_view message) const {
   std::string out(message);
   if (password_.empty()) return out;
-  for (size_t at = out.find(password_); at != std::string::npos;
-       at = out.find(password_, at + 3)) {
+  for (size_t at = out.find(password_); at != std::string::npos; at = out.find(password_, at + 3)) {
     out.replace(at, password_.size(), "***");
   }
   return out;

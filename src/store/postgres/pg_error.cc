@@ -48,7 +48,8 @@ absl::Status PgError(std::string_view what, std::string_view sqlstate, std::stri
       sqlstate.empty() ? fmt::format("postgres {}: {}", what, message)
                        : fmt::format("postgres {}: {} (SQLSTATE {})", what, message, sqlstate);
   absl::Status status(CodeFor(sqlstate), ToAbsl(text));
-  if (!sqlstate.empty()) status.SetPayload(ToAbsl(kSqlStatePayloadUrl), absl::Cord(ToAbsl(sqlstate)));
+  if (!sqlstate.empty())
+    status.SetPayload(ToAbsl(kSqlStatePayloadUrl), absl::Cord(ToAbsl(sqlstate)));
   return status;
 }
 

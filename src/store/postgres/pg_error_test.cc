@@ -56,8 +56,9 @@ TEST(PgErrorTest, AnErrorWithoutSqlStateIsALostConnection) {
 }
 
 TEST(ConninfoTest, DescribesWithoutThePassword) {
-  ASSERT_OK_AND_ASSIGN(Conninfo url,
-                       Conninfo::Parse("postgres://alice:s3cret@db.example:6543/sites?sslmode=require"));
+  ASSERT_OK_AND_ASSIGN(
+      Conninfo url,
+      Conninfo::Parse("postgres://alice:s3cret@db.example:6543/sites?sslmode=require"));
   EXPECT_EQ(url.description(), "postgres://alice@db.example:6543/sites");
   EXPECT_EQ(url.text(), "postgres://alice:s3cret@db.example:6543/sites?sslmode=require");
   EXPECT_EQ(url.Redact("login as alice with s3cret failed: s3cret"),
@@ -73,8 +74,7 @@ TEST(ConninfoTest, AMalformedStringIsNotQuotedInTheError) {
   for (const char* text : {"host=h password hunter2x", "host=h password='hunter2x",
                            "postgres://u:hunter2x%zz@h/d", "postgres://u@h/d?hunter2x=1"}) {
     absl::StatusOr<Conninfo> info = Conninfo::Parse(text);
-    EXPECT_THAT(info, StatusIs(absl::StatusCode::kInvalidArgument,
-                               Not(HasSubstr("hunter2x"))))
+    EXPECT_THAT(info, StatusIs(absl::StatusCode::kInvalidArgument, Not(HasSubstr("hunter2x"))))
         << text;
   }
   // Quoted punctuation is kept: it says what is wrong without saying anything secret.

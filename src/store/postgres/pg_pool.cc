@@ -22,6 +22,12 @@ PgPool::PgPool(Conninfo conninfo, const Options& options)
 
 PgPool::~PgPool() = default;
 
+absl::Status PgPool::ExhaustedError() const {
+  return absl::ResourceExhaustedError(ToAbsl(
+      fmt::format("postgres {}: all {} connections of the store's pool stayed in use for {} ms",
+                  conninfo_.description(), options_.size, options_.acquire_timeout.count())));
+}
+
 absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
   const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
   std::unique_lock lock(mu_);
@@ -39,9 +45,7 @@ absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
     if (open_ < options_.size) return Open(lock);
     if (released_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         open_ >= options_.size) {
-      return absl::ResourceExhaustedError(ToAbsl(fmt::format(
-          "postgres {}: all {} connections of the store's pool stayed in use for {} ms",
-          conninfo_.description(), options_.size, options_.acquire_timeout.count())));
+      return ExhaustedError();
     }
   }
 }
@@ -62,9 +66,7 @@ absl::StatusOr<PgPool::Lease> PgPool::AcquireFresh() {
     if (open_ < options_.size) return Open(lock);
     if (released_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         open_ >= options_.size) {
-      return absl::ResourceExhaustedError(ToAbsl(fmt::format(
-          "postgres {}: all {} connections of the store's pool stayed in use for {} ms",
-          conninfo_.description(), options_.size, options_.acquire_timeout.count())));
+      return ExhaustedError();
     }
   }
 }
@@ -85,8 +87,8 @@ absl::StatusOr<PgPool::Lease> PgPool::Open(std::unique_lock<std::mutex>& lock) {
 
 void PgPool::Release(std::unique_ptr<PgConnection> connection) {
   // A lease may end inside a transaction (a scan stopped early, an error mid-transaction).
-  const bool reusable = connection->ok() && connection->RollbackIfInTransaction().ok() &&
-                        connection->ok();
+  const bool reusable =
+      connection->ok() && connection->RollbackIfInTransaction().ok() && connection->ok();
   if (!reusable) connection.reset();  // closed outside the lock
   std::lock_guard lock(mu_);
   if (reusable) {

@@ -67,6 +67,7 @@ class PgPool {
 
  private:
   void Release(std::unique_ptr<PgConnection> connection);
+  absl::Status ExhaustedError() const;
   absl::StatusOr<Lease> Open(std::unique_lock<std::mutex>& lock);
 
   const Conninfo conninfo_;

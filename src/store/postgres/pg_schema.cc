@@ -74,9 +74,9 @@ absl::StatusOr<std::vector<const Migration*>> Missing(const std::vector<Migratio
     if (it == applied.end()) {
       missing.push_back(&m);
     } else if (it->second != m.file) {
-      return absl::FailedPreconditionError(ToAbsl(fmt::format(
-          "postgres schema: {} version {} was applied as {}, but this domicile has {}", scope,
-          m.version, it->second, m.file)));
+      return absl::FailedPreconditionError(ToAbsl(
+          fmt::format("postgres schema: {} version {} was applied as {}, but this domicile has {}",
+                      scope, m.version, it->second, m.file)));
     }
   }
   if (!applied.empty() && applied.rbegin()->first > static_cast<int>(ours.size())) {
@@ -105,11 +105,10 @@ absl::Status ApplyLocked(PgConnection& connection, const SchemaMigrations& ours,
         {store_scope, &ours.store}}) {
     // Read again under the lock: another node may have applied them while we waited.
     ASSIGN_OR_RETURN(Applied applied, ReadApplied(connection, scope));
-    ASSIGN_OR_RETURN(std::vector<const Migration*> missing,
-                     Missing(*migrations, applied, scope));
+    ASSIGN_OR_RETURN(std::vector<const Migration*> missing, Missing(*migrations, applied, scope));
     for (const Migration* m : missing) {
-      const std::string sql = absl::StrReplaceAll(
-          ToAbsl(m->sql), {{"{{store}}", ToAbsl(name)}, {"{{table}}", table}});
+      const std::string sql =
+          absl::StrReplaceAll(ToAbsl(m->sql), {{"{{store}}", ToAbsl(name)}, {"{{table}}", table}});
       RETURN_IF_ERROR(
           connection.ExecText(fmt::format("migration {} {}", scope, m->file), sql).status());
       RETURN_IF_ERROR(connection
@@ -167,14 +166,16 @@ absl::Status MigrateSchema(PgConnection& connection, std::string_view name) {
 
 absl::Status DropStoreSchema(PgConnection& connection, std::string_view name) {
   auto drop = [&]() -> absl::Status {
-    RETURN_IF_ERROR(connection
-                        .ExecText("drop store", fmt::format("BEGIN; SELECT pg_advisory_xact_lock({})",
-                                                            kSchemaLockKey))
-                        .status());
+    RETURN_IF_ERROR(
+        connection
+            .ExecText("drop store",
+                      fmt::format("BEGIN; SELECT pg_advisory_xact_lock({})", kSchemaLockKey))
+            .status());
     // No record of migrations: nothing was ever created here.
     ASSIGN_OR_RETURN(PgResult migrated,
-                     connection.ExecText("drop store", "SELECT to_regclass("
-                                                       "'domicile_schema_migrations') IS NOT NULL"));
+                     connection.ExecText("drop store",
+                                         "SELECT to_regclass("
+                                         "'domicile_schema_migrations') IS NOT NULL"));
     if (migrated.Get(0, 0) != "t") return connection.ExecText("drop store", "ROLLBACK").status();
     return connection
         .ExecText("drop store",

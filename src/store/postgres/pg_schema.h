@@ -26,9 +26,9 @@ namespace domicile::store::postgres {
 inline constexpr int64_t kSchemaLockKey = 0x646f6d6963696c65;
 
 struct Migration {
-  int version = 0;        // NNNN
-  std::string file;       // "0001_stores.sql"
-  std::string_view sql;   // with {{store}} and {{table}} still in a store migration
+  int version = 0;       // NNNN
+  std::string file;      // "0001_stores.sql"
+  std::string_view sql;  // with {{store}} and {{table}} still in a store migration
 };
 
 struct SchemaMigrations {

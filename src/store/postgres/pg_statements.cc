@@ -19,27 +19,25 @@ StoreStatements::StoreStatements(std::string_view t)
       // statement sees the same snapshot; the check reads each expected key through the index
       // (a correlated lookup, not a join that could scan the table), so that the predicate
       // locks it leaves cover just those keys.
-      write_if{"write_if",
-               fmt::format(
-                   "WITH expected (key, value) AS ("
-                   "  SELECT * FROM unnest($1::bytea[], $2::bytea[])), "
-                   "failed AS ("
-                   "  SELECT e.key FROM expected e "
-                   "  WHERE (SELECT t.value FROM {0} t WHERE t.key = e.key) "
-                   "        IS DISTINCT FROM e.value LIMIT 1), "
-                   "deleted AS ("
-                   "  DELETE FROM {0} WHERE key = ANY($3::bytea[]) "
-                   "  AND NOT EXISTS (SELECT FROM failed)), "
-                   "written AS ("
-                   "  INSERT INTO {0} (key, value) "
-                   "  SELECT * FROM unnest($4::bytea[], $5::bytea[]) "
-                   "  WHERE NOT EXISTS (SELECT FROM failed) "
-                   "  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value) "
-                   "SELECT key FROM failed",
-                   t)},
+      write_if{"write_if", fmt::format("WITH expected (key, value) AS ("
+                                       "  SELECT * FROM unnest($1::bytea[], $2::bytea[])), "
+                                       "failed AS ("
+                                       "  SELECT e.key FROM expected e "
+                                       "  WHERE (SELECT t.value FROM {0} t WHERE t.key = e.key) "
+                                       "        IS DISTINCT FROM e.value LIMIT 1), "
+                                       "deleted AS ("
+                                       "  DELETE FROM {0} WHERE key = ANY($3::bytea[]) "
+                                       "  AND NOT EXISTS (SELECT FROM failed)), "
+                                       "written AS ("
+                                       "  INSERT INTO {0} (key, value) "
+                                       "  SELECT * FROM unnest($4::bytea[], $5::bytea[]) "
+                                       "  WHERE NOT EXISTS (SELECT FROM failed) "
+                                       "  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value) "
+                                       "SELECT key FROM failed",
+                                       t)},
       scan{"scan",
-           fmt::format("SELECT key, value FROM {} WHERE key >= $1::bytea ORDER BY key LIMIT $2::int4",
-                       t)},
+           fmt::format(
+               "SELECT key, value FROM {} WHERE key >= $1::bytea ORDER BY key LIMIT $2::int4", t)},
       scan_bounded{"scan_bounded",
                    fmt::format("SELECT key, value FROM {} WHERE key >= $1::bytea AND key < "
                                "$2::bytea ORDER BY key LIMIT $3::int4",

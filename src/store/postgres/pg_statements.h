@@ -11,9 +11,9 @@ namespace domicile::store::postgres {
 struct StoreStatements {
   explicit StoreStatements(std::string_view table);
 
-  PgStatement get;     // $1 key -> value (no row: absent)
-  PgStatement put;     // $1 key, $2 value
-  PgStatement erase;   // $1 key
+  PgStatement get;    // $1 key -> value (no row: absent)
+  PgStatement put;    // $1 key, $2 value
+  PgStatement erase;  // $1 key
   // $1 keys to delete, $2 keys and $3 values to put: one statement, atomic on its own. The
   // keys of $1 and $2 are distinct (a batch's last operation on each key).
   PgStatement write;

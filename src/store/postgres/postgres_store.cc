@@ -90,8 +90,7 @@ absl::StatusOr<std::string> GetOn(PgConnection& connection, const StoreStatement
 // The three parameters of the write statement (and of write_if after its first two).
 struct ChunkParams {
   explicit ChunkParams(BatchChunk& chunk)
-      : values{chunk.delete_keys.Encoded(), chunk.put_keys.Encoded(),
-               chunk.put_values.Encoded()} {}
+      : values{chunk.delete_keys.Encoded(), chunk.put_keys.Encoded(), chunk.put_values.Encoded()} {}
   std::string_view values[3];
 };
 
@@ -193,20 +192,21 @@ class PostgresStore : public KvStore {
     // More than a page: read the range again, from its start, inside one REPEATABLE READ
     // transaction, so that every page comes from the same snapshot.
     bool delivered = false;
-    return Run([&] { return !delivered; }, [&](PgConnection& c) -> absl::Status {
-      ScanRange range(prefix, start, kPageRows);
-      std::string limit;
-      const PgConnection::Step steps[] = {{.sql = kBeginSnapshot},
-                                          range.PageStep(statements_, limit)};
-      ASSIGN_OR_RETURN(std::vector<PgResult> results, c.Pipeline(steps));
-      PgResult current = std::move(results[1]);
-      while (true) {
-        delivered = true;
-        if (!range.Consume(current, fn)) break;
-        ASSIGN_OR_RETURN(current, range.ReadPage(c, statements_));
-      }
-      return c.RollbackIfInTransaction();  // read only: nothing to commit
-    });
+    return Run([&] { return !delivered; },
+               [&](PgConnection& c) -> absl::Status {
+                 ScanRange range(prefix, start, kPageRows);
+                 std::string limit;
+                 const PgConnection::Step steps[] = {{.sql = kBeginSnapshot},
+                                                     range.PageStep(statements_, limit)};
+                 ASSIGN_OR_RETURN(std::vector<PgResult> results, c.Pipeline(steps));
+                 PgResult current = std::move(results[1]);
+                 while (true) {
+                   delivered = true;
+                   if (!range.Consume(current, fn)) break;
+                   ASSIGN_OR_RETURN(current, range.ReadPage(c, statements_));
+                 }
+                 return c.RollbackIfInTransaction();  // read only: nothing to commit
+               });
   }
 
   absl::StatusOr<std::unique_ptr<Snapshot>> GetSnapshot() const override {

@@ -31,10 +31,10 @@ using ::domicile::testing::IsOk;
 using ::domicile::testing::StatusIs;
 using ::domicile::testing::TestPostgresUrl;
 using ::domicile::testing::UniqueTestStoreName;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using postgres::Conninfo;
 using postgres::PgConnection;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The conformance suite names a store by its temporary directory: each directory gets a
 // store name of its own, the same one each time it is reopened.
@@ -110,9 +110,9 @@ constexpr std::string_view kPassword = "Sekr1t-Passw0rd";
 
 TEST(PostgresStoreOpenTest, UnreachableServerIsUnavailable) {
   DeadPort dead;
-  EXPECT_THAT(OpenPostgresStore(
-                  fmt::format("postgres://postgres@127.0.0.1:{}/domicile", dead.port()), "x"),
-              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("127.0.0.1")));
+  EXPECT_THAT(
+      OpenPostgresStore(fmt::format("postgres://postgres@127.0.0.1:{}/domicile", dead.port()), "x"),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("127.0.0.1")));
 }
 
 TEST(PostgresStoreOpenTest, ThePasswordNeverAppearsInAnError) {
@@ -139,7 +139,8 @@ TEST(PostgresStoreOpenTest, ThePasswordNeverAppearsInAnError) {
 TEST(PostgresStoreOpenTest, BadStoreNamesAreRefused) {
   for (const std::string& name :
        {std::string(), std::string("Upper"), std::string("with-dash"), std::string("semi;colon"),
-        std::string("a b"), std::string("kv\"x"), std::string("caf\xc3\xa9"), std::string(49, 'a')}) {
+        std::string("a b"), std::string("kv\"x"), std::string("caf\xc3\xa9"),
+        std::string(49, 'a')}) {
     EXPECT_THAT(OpenPostgresStore("postgres://127.0.0.1/x", name),
                 StatusIs(absl::StatusCode::kInvalidArgument))
         << name;
@@ -152,7 +153,8 @@ class PostgresStoreTest : public domicile::testing::PostgresTest {};
 
 TEST_F(PostgresStoreTest, TheLongestNameOpens) {
   const std::string name = UniqueTestStoreName("long");
-  ASSERT_OK_AND_ASSIGN(auto store, OpenPostgresStore(url(), name + std::string(48 - name.size(), 'z')));
+  ASSERT_OK_AND_ASSIGN(auto store,
+                       OpenPostgresStore(url(), name + std::string(48 - name.size(), 'z')));
   ASSERT_OK(store->Put("k", "v"));
 }
 
@@ -181,17 +183,22 @@ TEST_F(PostgresStoreTest, SqlStatesMapToStatusCodes) {
   std::unique_ptr<PgConnection> admin = Admin(url());
   ASSERT_NE(admin, nullptr);
   const std::pair<std::string, absl::StatusCode> cases[] = {
-      {"40001", absl::StatusCode::kAborted},           {"40P01", absl::StatusCode::kAborted},
-      {"23505", absl::StatusCode::kAlreadyExists},     {"08006", absl::StatusCode::kUnavailable},
-      {"57P01", absl::StatusCode::kUnavailable},       {"57P03", absl::StatusCode::kUnavailable},
-      {"53100", absl::StatusCode::kResourceExhausted}, {"53300", absl::StatusCode::kResourceExhausted},
-      {"57014", absl::StatusCode::kDeadlineExceeded},  {"42501", absl::StatusCode::kInternal},
+      {"40001", absl::StatusCode::kAborted},
+      {"40P01", absl::StatusCode::kAborted},
+      {"23505", absl::StatusCode::kAlreadyExists},
+      {"08006", absl::StatusCode::kUnavailable},
+      {"57P01", absl::StatusCode::kUnavailable},
+      {"57P03", absl::StatusCode::kUnavailable},
+      {"53100", absl::StatusCode::kResourceExhausted},
+      {"53300", absl::StatusCode::kResourceExhausted},
+      {"57014", absl::StatusCode::kDeadlineExceeded},
+      {"42501", absl::StatusCode::kInternal},
       {"XX000", absl::StatusCode::kInternal},
   };
   for (const auto& [sqlstate, code] : cases) {
     absl::StatusOr<postgres::PgResult> result = admin->ExecText(
-        "raise", fmt::format("DO $$ BEGIN RAISE EXCEPTION 'raised' USING ERRCODE = '{}'; END $$",
-                             sqlstate));
+        "raise",
+        fmt::format("DO $$ BEGIN RAISE EXCEPTION 'raised' USING ERRCODE = '{}'; END $$", sqlstate));
     EXPECT_THAT(result, StatusIs(code, HasSubstr("SQLSTATE " + sqlstate))) << sqlstate;
     EXPECT_EQ(postgres::SqlStateOf(result.status()).value_or(""), sqlstate);
     EXPECT_EQ(postgres::IsRetryableTransactionError(result.status()),
@@ -200,8 +207,9 @@ TEST_F(PostgresStoreTest, SqlStatesMapToStatusCodes) {
   // And errors the server makes itself.
   EXPECT_THAT(admin->ExecText("divide", "SELECT 1/0"),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("22012")));
-  EXPECT_THAT(admin->ExecText("duplicate", "CREATE TEMP TABLE u (k int PRIMARY KEY); "
-                                           "INSERT INTO u VALUES (1), (1)"),
+  EXPECT_THAT(admin->ExecText("duplicate",
+                              "CREATE TEMP TABLE u (k int PRIMARY KEY); "
+                              "INSERT INTO u VALUES (1), (1)"),
               StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
@@ -298,7 +306,8 @@ TEST_F(PostgresStoreTest, AScanOfManyPagesIsOneViewAndItsCallbackMayUseTheStore)
 TEST_F(PostgresStoreTest, BatchesLargerThanAStatementAreStillAtomic) {
   PostgresOptions options;
   options.max_statement_bytes = 4096;  // about 4 operations of 1 KiB per statement
-  ASSERT_OK_AND_ASSIGN(auto store, OpenPostgresStore(url(), UniqueTestStoreName("chunks"), options));
+  ASSERT_OK_AND_ASSIGN(auto store,
+                       OpenPostgresStore(url(), UniqueTestStoreName("chunks"), options));
   const std::string value(1024, 'v');
   ASSERT_OK(store->Put("guard", "1"));
   ASSERT_OK(store->Put("big/0000", "to be deleted"));
@@ -347,9 +356,9 @@ TEST_F(PostgresStoreTest, SchemaMigrationIsIdempotentAndSafeWhenStoresOpenTogeth
                                          "WHERE scope = 'store:{}'",
                                          name)),
             "1");
-  EXPECT_EQ(
-      QueryOne(*admin, fmt::format("SELECT table_name FROM domicile_stores WHERE name = '{}'", name)),
-      "kv_" + name);
+  EXPECT_EQ(QueryOne(*admin,
+                     fmt::format("SELECT table_name FROM domicile_stores WHERE name = '{}'", name)),
+            "kv_" + name);
   ASSERT_OK_AND_ASSIGN(auto again, OpenPostgresStore(url(), name));
   EXPECT_EQ(again->Get("k").value_or("<error>"), "v");
 }
@@ -376,12 +385,14 @@ TEST_F(PostgresStoreTest, AFreshDatabaseIsMigratedOnceByStoresOpeningTogether) {
     EXPECT_EQ(failures.load(), 0);
     std::unique_ptr<PgConnection> in_db = Admin(WithParam(url(), "dbname=" + database));
     ASSERT_NE(in_db, nullptr);
-    EXPECT_EQ(QueryOne(*in_db, "SELECT string_agg(scope || ' ' || version || ' ' || file, ', ' "
-                               "ORDER BY scope) FROM domicile_schema_migrations"),
+    EXPECT_EQ(QueryOne(*in_db,
+                       "SELECT string_agg(scope || ' ' || version || ' ' || file, ', ' "
+                       "ORDER BY scope) FROM domicile_schema_migrations"),
               "database 1 0001_stores.sql, store:store_0 1 0001_table.sql, "
               "store:store_1 1 0001_table.sql, store:store_2 1 0001_table.sql");
   }
-  ASSERT_OK(admin->ExecText("drop database", fmt::format("DROP DATABASE {} WITH (FORCE)", database)));
+  ASSERT_OK(
+      admin->ExecText("drop database", fmt::format("DROP DATABASE {} WITH (FORCE)", database)));
 }
 
 TEST_F(PostgresStoreTest, ASchemaNewerThanThisBinaryIsRefused) {
@@ -389,11 +400,11 @@ TEST_F(PostgresStoreTest, ASchemaNewerThanThisBinaryIsRefused) {
   ASSERT_OK(OpenPostgresStore(url(), name));
   std::unique_ptr<PgConnection> admin = Admin(url());
   ASSERT_NE(admin, nullptr);
-  ASSERT_OK(admin->ExecText(
-      "future migration",
-      fmt::format("INSERT INTO domicile_schema_migrations (scope, version, file) "
-                  "VALUES ('store:{}', 99, '0099_future.sql')",
-                  name)));
+  ASSERT_OK(
+      admin->ExecText("future migration",
+                      fmt::format("INSERT INTO domicile_schema_migrations (scope, version, file) "
+                                  "VALUES ('store:{}', 99, '0099_future.sql')",
+                                  name)));
   EXPECT_THAT(OpenPostgresStore(url(), name),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("newer")));
 }
@@ -408,9 +419,9 @@ TEST_F(PostgresStoreTest, ADroppedStoreIsGoneAndOpensEmpty) {
   std::unique_ptr<PgConnection> admin = Admin(url());
   ASSERT_NE(admin, nullptr);
   EXPECT_EQ(QueryOne(*admin, fmt::format("SELECT to_regclass('kv_{}') IS NULL", name)), "t");
-  EXPECT_EQ(QueryOne(*admin, fmt::format("SELECT count(*) FROM domicile_stores WHERE name = '{}'",
-                                         name)),
-            "0");
+  EXPECT_EQ(
+      QueryOne(*admin, fmt::format("SELECT count(*) FROM domicile_stores WHERE name = '{}'", name)),
+      "0");
   ASSERT_OK_AND_ASSIGN(auto reopened, OpenPostgresStore(url(), name));
   EXPECT_THAT(reopened->Get("k"), StatusIs(absl::StatusCode::kNotFound));
   reopened.reset();
