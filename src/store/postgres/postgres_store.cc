@@ -165,8 +165,14 @@ class PostgresStore : public KvStore {
       return Run(kRepeatable, [&](PgConnection& c) { return WriteUnconditional(c, encoded); });
     }
     // A conditional write is not repeated on a new connection: the lost one may have committed
-    // it, and the repeat would then report its own success as a conflict.
-    return Run(kNotRepeatable, [&](PgConnection& c) { return WriteConditional(c, encoded); });
+    // it, and the repeat would then report its own success as a conflict. The caller is told.
+    return Run(kNotRepeatable, [&](PgConnection& c) {
+      absl::Status s = WriteConditional(c, encoded);
+      if (!absl::IsUnavailable(s) || c.ok()) return s;
+      return absl::UnavailableError(ToAbsl(
+          fmt::format("{} (the connection was lost: the write may or may not have been applied)",
+                      std::string(s.message()))));
+    });
   }
 
   absl::Status Scan(std::string_view prefix, const ScanFn& fn) const override {
