@@ -9,7 +9,7 @@ namespace {
 // A page aims at this many bytes of keys and values: enough rows that the round trip does not
 // dominate, few enough that a scan's memory stays small whatever the values' size.
 constexpr size_t kPageBytes = 4 << 20;
-constexpr int kMinPageRows = 16;
+constexpr int kMinPageRows = 1;  // rows of megabytes: one at a time
 constexpr int kMaxPageRows = 4096;
 
 }  // namespace
@@ -47,21 +47,25 @@ absl::StatusOr<PgResult> ScanRange::ReadPage(PgConnection& connection,
   return connection.Exec(statements.scan_bounded, params);
 }
 
+int PageRowsAfter(const PgResult& page) {
+  const int rows = page.rows();
+  if (rows == 0) return kMaxPageRows;
+  size_t bytes = 0;
+  for (int r = 0; r < rows; ++r) bytes += page.Get(r, 0).size() + page.Get(r, 1).size();
+  const size_t row_bytes = std::max<size_t>(1, bytes / static_cast<size_t>(rows));
+  return static_cast<int>(std::clamp<size_t>(kPageBytes / row_bytes, kMinPageRows, kMaxPageRows));
+}
+
 bool ScanRange::Consume(const PgResult& page, const ScanFn& fn) {
   const int rows = page.rows();
-  size_t bytes = 0;
   for (int r = 0; r < rows; ++r) {
-    const std::string_view key = page.Get(r, 0);
-    const std::string_view value = page.Get(r, 1);
-    bytes += key.size() + value.size();
-    if (!fn(key, value)) return false;
+    if (!fn(page.Get(r, 0), page.Get(r, 1))) return false;
   }
   if (rows < limit_) return false;
   // The smallest key after the page's last one is that key followed by a NUL byte.
   lower_.assign(page.Get(rows - 1, 0));
   lower_.push_back('\0');
-  const size_t row_bytes = std::max<size_t>(1, bytes / static_cast<size_t>(rows));
-  limit_ = static_cast<int>(std::clamp<size_t>(kPageBytes / row_bytes, kMinPageRows, kMaxPageRows));
+  limit_ = PageRowsAfter(page);
   return true;
 }
 

@@ -17,9 +17,13 @@ namespace domicile::store::postgres {
 // (`prefix` empty or made only of 0xff bytes), meaning "no upper bound".
 std::string PrefixSuccessor(std::string_view prefix);
 
+// How many rows the page after `page` should hold: about 4 MiB of rows like its own.
+int PageRowsAfter(const PgResult& page);
+
 class ScanRange {
  public:
-  // The keys starting with `prefix` that are >= `start`; the first page holds `first_rows`.
+  // The keys starting with `prefix` that are >= `start`; the first page holds `first_rows`,
+  // each later one PageRowsAfter the one before.
   ScanRange(std::string_view prefix, std::string_view start, int first_rows);
 
   bool empty() const { return !upper_.empty() && lower_ >= upper_; }
