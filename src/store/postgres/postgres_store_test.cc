@@ -450,5 +450,33 @@ TEST_F(PostgresStoreTest, ADroppedStoreIsGoneAndOpensEmpty) {
   ASSERT_OK(admin->ExecText("drop database", "DROP DATABASE " + database));
 }
 
+// docs/postgres.md's least privilege: once the schema is in place, a user with DML on the
+// store's table and SELECT on the migrations' record runs the store; creating one needs more.
+TEST_F(PostgresStoreTest, AUserWithoutCreateRunsAMigratedStoreButCannotCreateOne) {
+  const std::string name = UniqueTestStoreName("priv");
+  ASSERT_OK(OpenPostgresStore(url(), name));  // migrated by the owner
+  std::unique_ptr<PgConnection> admin = Admin(url());
+  ASSERT_NE(admin, nullptr);
+  const std::string role = UniqueTestStoreName("role");
+  ASSERT_OK(admin->ExecText(
+      "role", fmt::format("CREATE ROLE {0} LOGIN; GRANT SELECT ON domicile_schema_migrations TO {0}; "
+                          "GRANT SELECT, INSERT, UPDATE, DELETE ON kv_{1} TO {0}",
+                          role, name)));
+  const std::string as_role = WithParam(url(), "user=" + role);
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, OpenPostgresStore(as_role, name));
+    ASSERT_OK(store->Put("k", "v"));
+    WriteBatch create;
+    create.ExpectAbsent("new");
+    create.Put("new", "x");
+    ASSERT_OK(store->Write(create));
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Snapshot> snapshot, store->GetSnapshot());
+    EXPECT_EQ(snapshot->Get("k").value_or("<error>"), "v");
+    EXPECT_THAT(OpenPostgresStore(as_role, UniqueTestStoreName("priv")),
+                StatusIs(absl::StatusCode::kInternal, HasSubstr("42501")));
+  }
+  ASSERT_OK(admin->ExecText("drop role", fmt::format("DROP OWNED BY {0}; DROP ROLE {0}", role)));
+}
+
 }  // namespace
 }  // namespace domicile::store
