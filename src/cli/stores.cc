@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "store/postgres/postgres_store.h"
 #include "store/rocksdb_store.h"
 #include "util/status_macros.h"
 
@@ -34,8 +35,7 @@ absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(std::string_view backe
                                                           std::string_view name) {
   RETURN_IF_ERROR(ValidateBackend(backend));
   if (backend == kRocksDbBackend) return store::OpenRocksDbStore(local_dir);
-  (void)name;
-  return absl::UnimplementedError("the PostgreSQL backend is not built in yet");
+  return store::OpenPostgresStore(backend, name);
 }
 
 }  // namespace domicile::cli
