@@ -34,7 +34,10 @@ using postgres::StoreStatements;
 constexpr size_t kMaxStoreNameBytes = 48;
 // A transaction that keeps failing on serialization or deadlock is given up after this many
 // attempts (then Aborted).
-constexpr int kMaxTransactionAttempts = 6;
+// Serialization failures of conditional writes include false positives (PostgreSQL's predicate
+// locks on an index cover whole pages): concurrent creates of nearby keys collide and must be
+// retried, with a growing random back-off, well past the first few attempts.
+constexpr int kMaxTransactionAttempts = 30;
 // Rows of a scan's first page, read without a transaction: most scans (one subject's records)
 // end within it, in one round trip. Pages after it hold about 4 MiB (pg_scan.cc), once the
 // first has shown how large the rows are.
@@ -72,8 +75,11 @@ absl::Status RetryTransaction(PgConnection& connection, std::string_view what, A
     if (!postgres::IsRetryableTransactionError(s)) return s;
     RETURN_IF_ERROR(connection.RollbackIfInTransaction());
     if (n == kMaxTransactionAttempts) {
-      return absl::AbortedError(ToAbsl(fmt::format("postgres {}: gave up after {} attempts: {}",
-                                                   what, n, std::string(s.message()))));
+      // Not Aborted: that means an expectation failed. This is contention; nothing was written.
+      return absl::UnavailableError(
+          ToAbsl(fmt::format("postgres {}: too much contention, gave up after {} attempts "
+                             "(nothing was written; retry): {}",
+                             what, n, std::string(s.message()))));
     }
     BackOff(n + 1);
   }
