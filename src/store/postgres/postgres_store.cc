@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -334,6 +335,19 @@ bool IsValidPostgresStoreName(std::string_view name) {
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
+}
+
+std::string PostgresStoreNameFor(std::string_view id) {
+  if (IsValidPostgresStoreName(id)) return std::string(id);
+  uint64_t hash = 0xcbf29ce484222325;  // FNV-1a, 64 bits: stable everywhere
+  for (char c : id) hash = (hash ^ static_cast<uint8_t>(c)) * 0x100000001b3;
+  std::string name;
+  for (char c : id.substr(0, kMaxStoreNameBytes - 9)) {
+    const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    const bool valid = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9');
+    name.push_back(valid ? lower : '_');
+  }
+  return fmt::format("{}_{:08x}", name, static_cast<uint32_t>(hash ^ (hash >> 32)));
 }
 
 absl::StatusOr<std::unique_ptr<KvStore>> OpenPostgresStore(std::string_view conninfo,

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -63,5 +64,10 @@ absl::Status DropPostgresStore(std::string_view conninfo, std::string_view name)
 
 // True when `name` may name a PostgreSQL store: 1 to 48 of [a-z0-9_].
 bool IsValidPostgresStoreName(std::string_view name);
+
+// A store name for `id` (a site's id, say), the same on every node and every run: `id` itself
+// when it is a valid name, else `id` lowercased with every other character turned into '_',
+// cut to fit, followed by '_' and 8 hex digits of a hash of `id` (so "US-1" and "us_1" differ).
+std::string PostgresStoreNameFor(std::string_view id);
 
 }  // namespace domicile::store

@@ -459,9 +459,10 @@ TEST_F(PostgresStoreTest, AUserWithoutCreateRunsAMigratedStoreButCannotCreateOne
   ASSERT_NE(admin, nullptr);
   const std::string role = UniqueTestStoreName("role");
   ASSERT_OK(admin->ExecText(
-      "role", fmt::format("CREATE ROLE {0} LOGIN; GRANT SELECT ON domicile_schema_migrations TO {0}; "
-                          "GRANT SELECT, INSERT, UPDATE, DELETE ON kv_{1} TO {0}",
-                          role, name)));
+      "role",
+      fmt::format("CREATE ROLE {0} LOGIN; GRANT SELECT ON domicile_schema_migrations TO {0}; "
+                  "GRANT SELECT, INSERT, UPDATE, DELETE ON kv_{1} TO {0}",
+                  role, name)));
   const std::string as_role = WithParam(url(), "user=" + role);
   {
     ASSERT_OK_AND_ASSIGN(auto store, OpenPostgresStore(as_role, name));
