@@ -22,12 +22,7 @@ absl::Status ValidateBackend(std::string_view backend) {
 }
 
 std::string StoreName(std::string_view prefix, std::string_view id) {
-  std::string name(prefix);
-  for (char c : id) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    name += (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ? c : '_';
-  }
-  return name;
+  return store::PostgresStoreNameFor(std::string(prefix) + std::string(id));
 }
 
 absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(std::string_view backend,

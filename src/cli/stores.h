@@ -24,7 +24,8 @@ absl::StatusOr<std::unique_ptr<store::KvStore>> OpenStore(std::string_view backe
                                                           const std::filesystem::path& local_dir,
                                                           std::string_view name);
 
-// A store name from an id: lowercase, and every character but [a-z0-9] becomes '_'.
+// The store name of `prefix` + `id`, the same on every node (store::PostgresStoreNameFor:
+// "site_us_east_<8 hex digits>" for the site "us-east"; distinct ids never share a name).
 std::string StoreName(std::string_view prefix, std::string_view id);
 
 }  // namespace domicile::cli
