@@ -17,6 +17,13 @@ std::string Excerpt(std::string_view body) {
   return out;
 }
 
+// The string `key` of a JSON object, or "" (never throws, whatever a node sent).
+std::string StringField(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 }  // namespace
 
 struct DirectorySync::Lookup {
@@ -85,14 +92,13 @@ void DirectorySync::Resolve(const std::string& subject,
           bool found = false, answered = f.node.has_value() && f.response.status == 404;
           if (f.node.has_value() && f.response.status == 200) {
             nlohmann::json a = nlohmann::json::parse(f.response.body, nullptr, false);
-            if (a.is_object() && a.value("id", "") == lookup->subject &&
-                a.value("jurisdiction", "") == j) {
+            if (StringField(a, "id") == lookup->subject && StringField(a, "jurisdiction") == j) {
               found = answered = true;
-            } else if (a.is_object() && a.value("id", "") == lookup->subject) {
+            } else if (StringField(a, "id") == lookup->subject) {
               metrics_->CountDirectoryConflict();
               spdlog::error("node {} of {} says subject {} lives in {}; ignored",
                             nodes_->node(*f.node).id, j, lookup->subject,
-                            Excerpt(a.value("jurisdiction", "")));
+                            Excerpt(StringField(a, "jurisdiction")));
               answered = true;
             }
           }
@@ -154,8 +160,8 @@ void DirectorySync::NextPage(std::shared_ptr<PullState> state) {
         }
         for (const nlohmann::json& entry : page["subjects"]) {
           if (!entry.is_object()) return fail("an entry is not an object");
-          const std::string id = entry.value("id", "");
-          const std::string j = entry.value("jurisdiction", "");
+          const std::string id = StringField(entry, "id");
+          const std::string j = StringField(entry, "jurisdiction");
           if (j != node.jurisdiction) {
             metrics_->CountDirectoryConflict();
             spdlog::error("node {} of {} lists subject {} in {}; ignored", node.id,

@@ -68,7 +68,9 @@ absl::StatusOr<std::unique_ptr<Router>> Router::Start(const RouterConfig& config
   r->sync_ = std::make_unique<DirectorySync>(&r->nodes_, r->forwarder_.get(), r->directory_.get(),
                                              &r->metrics_, std::move(directory_token),
                                              config.request_timeout);
-  const auto check_timeout = std::max(config.health_interval, config.connect_timeout);
+  // A check waits one interval for its answer, but at least connect_timeout and at most 5 s.
+  const auto check_timeout = std::min<std::chrono::milliseconds>(
+      std::max(config.health_interval, config.connect_timeout), std::chrono::seconds(5));
   r->health_ = std::make_unique<HealthChecker>(&r->nodes_, r->upstreams_.get(), r->sync_.get(),
                                                config.health_interval, check_timeout);
   r->health_->Start();

@@ -343,7 +343,14 @@ void Upstreams::Impl::Run() {
       t_loop_owner = this;
       t_loop_index = i;
       auto work = asio::make_work_guard(loop->ioc);
-      loop->ioc.run();
+      for (;;) {
+        try {
+          loop->ioc.run();
+          return;
+        } catch (...) {
+          // A callback threw (it should not): keep the loop, and every other request, alive.
+        }
+      }
     });
   }
 }
