@@ -8,16 +8,21 @@
 
 namespace domicile::router::testing {
 
-FakeNode::FakeNode(std::string id, std::string jurisdiction)
+FakeNode::FakeNode(std::string id, std::string jurisdiction, http::ServerOptions options)
     : id_(std::move(id)), jurisdiction_(std::move(jurisdiction)) {
-  http::ServerOptions options;
-  options.threads = 1;
+  if (options.threads == 0) options.threads = 1;
   options.shutdown_grace = std::chrono::milliseconds(100);
   absl::StatusOr<std::unique_ptr<http::Server>> server = http::Server::Start(
       options, http::MakeAsync([this](const http::Request& r) { return Handle(r); }));
   if (!server.ok()) std::abort();  // a test cannot go on without its node
   server_ = *std::move(server);
-  url_ = fmt::format("http://127.0.0.1:{}", server_->port());
+  url_ =
+      fmt::format("{}://127.0.0.1:{}", options.tls.enabled() ? "https" : "http", server_->port());
+}
+
+void FakeNode::SetDirectoryAnswer(std::string body) {
+  std::lock_guard<std::mutex> lock(mu_);
+  directory_answer_ = std::move(body);
 }
 
 FakeNode::~FakeNode() { Stop(); }
@@ -74,6 +79,11 @@ http::Response FakeNode::Handle(const http::Request& request) {
   if (request.path.starts_with("/v1/directory")) {
     if (request.GetHeader("Authorization") != fmt::format("Bearer {}", kDirectoryToken)) {
       return http::ErrorResponse(absl::UnauthenticatedError("bad directory token"));
+    }
+    if (!directory_answer_.empty()) {
+      http::Response r;
+      r.body = directory_answer_;
+      return r;
     }
     if (request.path.starts_with("/v1/directory/")) {
       const std::string id = request.path.substr(std::string_view("/v1/directory/").size());

@@ -20,7 +20,8 @@ inline constexpr char kDirectoryToken[] = "directory-token-for-tests";
 
 class FakeNode {
  public:
-  FakeNode(std::string id, std::string jurisdiction);
+  // Serves on `options` (port 0 and one thread unless set).
+  FakeNode(std::string id, std::string jurisdiction, http::ServerOptions options = {});
   ~FakeNode();
 
   const std::string& id() const { return id_; }
@@ -35,6 +36,8 @@ class FakeNode {
   void ClearDirectory();
   // /v1/directory/{id} answers 404 for everything (as a node that forgot).
   void SetLookupsFail(bool fail) { lookups_fail_ = fail; }
+  // Every /v1/directory request is answered 200 with `body` (a misbehaving node), if set.
+  void SetDirectoryAnswer(std::string body);
 
   // Every request received, in order.
   std::vector<http::Request> Requests() const;
@@ -55,6 +58,7 @@ class FakeNode {
   std::vector<http::Request> requests_;
   std::map<std::string, std::string> directory_;  // subject -> jurisdiction
   int next_grant_ = 0;
+  std::string directory_answer_;
   std::unique_ptr<http::Server> server_;
 };
 
