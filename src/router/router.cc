@@ -86,6 +86,7 @@ absl::StatusOr<std::unique_ptr<Router>> Router::Start(const RouterConfig& config
                                    options, [self](http::Request request, http::Responder respond) {
                                      self->Handle(std::move(request), std::move(respond));
                                    }));
+  r->upstreams_->BorrowLoopsOf(r->server_.get());
   return r;
 }
 

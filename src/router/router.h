@@ -74,6 +74,8 @@ class Router {
   http::Response Logs() const;
 
   const RouterConfig config_;
+  // Stopped first (Stop), destroyed last: the connection pools run on its I/O threads' loops.
+  std::unique_ptr<http::Server> server_;
   std::unique_ptr<Directory> directory_;
   NodeTable nodes_;
   RouterMetrics metrics_;
@@ -81,7 +83,6 @@ class Router {
   std::unique_ptr<Forwarder> forwarder_;
   std::unique_ptr<DirectorySync> sync_;
   std::unique_ptr<HealthChecker> health_;
-  std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace domicile::router

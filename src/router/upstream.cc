@@ -26,10 +26,13 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "fmt/format.h"
 #include "http/client.h"
+#include "http/io_loop.h"
+#include "http/server.h"
 #include "util/errors.h"
 
 namespace domicile::router {
@@ -47,6 +50,10 @@ using Clock = std::chrono::steady_clock;
 // An idle connection older than this is closed rather than reused: the node (30 s by default)
 // would close it soon, and a request sent as it does fails.
 constexpr std::chrono::seconds kMaxIdle{15};
+// A connection idle for less than this is reused without asking the kernel whether the node
+// closed it (one syscall saved per request under load; a node closes idle connections only
+// after its read timeout, or when it stops).
+constexpr std::chrono::milliseconds kCheckAfterIdle{10};
 constexpr uint32_t kMaxResponseHeaderBytes = 64 << 10;
 
 // Each thread that sends is paired with one loop, so a server I/O thread keeps its requests on
@@ -111,16 +118,18 @@ UpstreamResult Failure(UpstreamStage stage, bool reused, const error_code& ec,
 
 class Connection;
 
-// One event-loop thread, its io_context and its connections to every node.
+// One event loop (an own thread's, or a server I/O thread's) and its connections to every
+// node. Used only on that loop's thread.
 struct Loop {
   struct Pool {
     std::vector<std::shared_ptr<Connection>> idle;  // most recently used last
     size_t open = 0;  // counted against the per-loop limit: connecting, busy or idle
     std::deque<std::shared_ptr<Job>> waiting;
   };
-  asio::io_context ioc{1};
-  std::vector<Pool> pools;  // per node; declared after ioc so connections close before it goes
-  std::thread thread;
+  std::unique_ptr<asio::io_context> own;  // the client's own loops only
+  asio::io_context* ioc = nullptr;        // own.get(), or a server I/O thread's
+  std::vector<Pool> pools;  // per node; declared after `own`, so connections close before it
+  std::thread thread;       // the client's own loops only
 };
 
 class Upstreams::Impl {
@@ -130,8 +139,11 @@ class Upstreams::Impl {
     const size_t loops = static_cast<size_t>(std::max(options_.loops, 1));
     per_loop_limit_ = std::max<size_t>(1, (options_.max_connections_per_node + loops - 1) / loops);
     for (size_t i = 0; i < loops; ++i) {
-      loops_.push_back(std::make_unique<Loop>());
-      loops_.back()->pools.resize(targets_.size());
+      auto loop = std::make_unique<Loop>();
+      loop->own = std::make_unique<asio::io_context>(1);
+      loop->ioc = loop->own.get();
+      loop->pools.resize(targets_.size());
+      loops_.push_back(std::move(loop));
     }
   }
   ~Impl() { Stop(); }
@@ -142,6 +154,7 @@ class Upstreams::Impl {
   void Send(size_t node, std::shared_ptr<const UpstreamRequest> request, UpstreamCallback done);
   void After(std::chrono::milliseconds delay, std::function<void()> fn);
   size_t OpenConnections(size_t node) const { return open_[node].load(); }
+  void BorrowLoopsOf(const http::Server* server) { server_.store(server); }
 
   // Used by connections, on their loop's thread.
   void Submit(Loop& loop, std::shared_ptr<Job> job);
@@ -152,6 +165,9 @@ class Upstreams::Impl {
   const UpstreamOptions& options() const { return options_; }
 
  private:
+  // The loop a request sent from this thread goes to: this loop thread's own, this server I/O
+  // thread's, or an own loop paired with this thread.
+  Loop& LoopForCaller();
   void StartNewConnection(Loop& loop, std::shared_ptr<Job> job, bool counted);
   void ServeWaiters(Loop& loop, size_t node);
 
@@ -160,7 +176,10 @@ class Upstreams::Impl {
   size_t per_loop_limit_ = 1;
   std::optional<asio::ssl::context> ssl_ctx_;
   std::vector<std::unique_ptr<Loop>> loops_;
-  std::vector<std::atomic<size_t>> open_;  // per node, over all loops
+  std::vector<std::atomic<size_t>> open_;             // per node, over all loops
+  std::atomic<const http::Server*> server_{nullptr};  // whose I/O threads' loops are borrowed
+  std::mutex borrowed_mu_;
+  std::unordered_map<http::IoLoop*, std::unique_ptr<Loop>> borrowed_;
   std::atomic<bool> stopping_{false};
   std::mutex stop_mu_;
   bool stopped_ = false;
@@ -170,7 +189,7 @@ class Upstreams::Impl {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Upstreams::Impl& impl, Loop& loop, size_t node)
-      : impl_(impl), loop_(loop), node_(node), target_(impl.target(node)), resolver_(loop.ioc) {}
+      : impl_(impl), loop_(loop), node_(node), target_(impl.target(node)), resolver_(*loop.ioc) {}
 
   Clock::time_point idle_since;
 
@@ -179,8 +198,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     job_ = std::move(job);
     reused_ = false;
     beast::tcp_stream& tcp = impl_.ssl_context() != nullptr && target_.url.https
-                                 ? tls_.emplace(loop_.ioc, *impl_.ssl_context()).next_layer()
-                                 : tcp_.emplace(loop_.ioc);
+                                 ? tls_.emplace(*loop_.ioc, *impl_.ssl_context()).next_layer()
+                                 : tcp_.emplace(*loop_.ioc);
     tcp.expires_at(std::min(job_->deadline, Clock::now() + impl_.options().connect_timeout));
     if (target_.address.has_value()) {
       tcp.async_connect(tcp::endpoint(*target_.address, target_.url.port),
@@ -207,7 +226,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // False if the node closed the idle connection (or sent something unasked).
   bool Alive() {
-    if (Clock::now() - idle_since > kMaxIdle) return false;
+    const Clock::duration idle = Clock::now() - idle_since;
+    if (idle > kMaxIdle) return false;
+    if (idle < kCheckAfterIdle) return true;
     char byte;
     const ssize_t n = ::recv(Socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -342,10 +363,10 @@ void Upstreams::Impl::Run() {
     loop->thread = std::thread([this, loop, i] {
       t_loop_owner = this;
       t_loop_index = i;
-      auto work = asio::make_work_guard(loop->ioc);
+      auto work = asio::make_work_guard(*loop->ioc);
       for (;;) {
         try {
-          loop->ioc.run();
+          loop->ioc->run();
           return;
         } catch (...) {
           // A callback threw (it should not): keep the loop, and every other request, alive.
@@ -360,17 +381,20 @@ void Upstreams::Impl::Stop() {
   if (stopped_) return;
   stopped_ = true;
   stopping_.store(true);
-  for (auto& loop : loops_) loop->ioc.stop();
+  for (auto& loop : loops_) loop->ioc->stop();
   for (auto& loop : loops_) {
     if (loop->thread.joinable()) loop->thread.join();
   }
-  for (auto& loop : loops_) {
-    for (Loop::Pool& pool : loop->pools) {
+  auto close = [](Loop& loop) {
+    for (Loop::Pool& pool : loop.pools) {
       for (auto& conn : pool.idle) conn->Close();
       pool.idle.clear();
       pool.waiting.clear();
     }
-  }
+  };
+  for (auto& loop : loops_) close(*loop);
+  std::lock_guard<std::mutex> borrowed_lock(borrowed_mu_);
+  for (auto& [io, loop] : borrowed_) close(*loop);  // their server has stopped (REQUIRES)
 }
 
 void Upstreams::Impl::Send(size_t node, std::shared_ptr<const UpstreamRequest> request,
@@ -405,22 +429,43 @@ void Upstreams::Impl::Send(size_t node, std::shared_ptr<const UpstreamRequest> r
   m.body() = beast::span<const char>(request->body.data(), request->body.size());
   job->request = std::move(request);
   job->done = std::move(done);
-  const size_t index =
-      t_loop_owner == this ? t_loop_index : static_cast<size_t>(t_affinity % loops_.size());
-  Loop& loop = *loops_[index];
-  asio::post(loop.ioc,
+  Loop& loop = LoopForCaller();
+  asio::post(*loop.ioc,
              [this, &loop, job = std::move(job)]() mutable { Submit(loop, std::move(job)); });
 }
 
 void Upstreams::Impl::After(std::chrono::milliseconds delay, std::function<void()> fn) {
   if (stopping_.load()) return;
   Loop& loop = *loops_[0];
-  asio::post(loop.ioc, [this, &loop, delay, fn = std::move(fn)]() mutable {
-    auto timer = std::make_shared<asio::steady_timer>(loop.ioc, delay);
+  asio::post(*loop.ioc, [this, &loop, delay, fn = std::move(fn)]() mutable {
+    auto timer = std::make_shared<asio::steady_timer>(*loop.ioc, delay);
     timer->async_wait([this, timer, fn = std::move(fn)](const error_code& ec) {
       if (!ec && !stopping_.load()) fn();
     });
   });
+}
+
+Loop& Upstreams::Impl::LoopForCaller() {
+  if (t_loop_owner == this) return *loops_[t_loop_index];
+  const http::Server* server = server_.load(std::memory_order_acquire);
+  http::IoLoop* io = server != nullptr ? server->CurrentLoop() : nullptr;
+  if (io == nullptr) return *loops_[t_affinity % loops_.size()];
+  // One server I/O thread keeps finding its loop without the lock.
+  thread_local struct {
+    const Impl* owner = nullptr;
+    http::IoLoop* io = nullptr;
+    Loop* loop = nullptr;
+  } cache;
+  if (cache.owner == this && cache.io == io) return *cache.loop;
+  std::lock_guard<std::mutex> lock(borrowed_mu_);
+  std::unique_ptr<Loop>& loop = borrowed_[io];
+  if (loop == nullptr) {
+    loop = std::make_unique<Loop>();
+    loop->ioc = &io->context();
+    loop->pools.resize(targets_.size());
+  }
+  cache = {this, io, loop.get()};
+  return *loop;
 }
 
 void Upstreams::Impl::Submit(Loop& loop, std::shared_ptr<Job> job) {
@@ -436,7 +481,7 @@ void Upstreams::Impl::Submit(Loop& loop, std::shared_ptr<Job> job) {
   }
   if (pool.open < per_loop_limit_) return StartNewConnection(loop, std::move(job), true);
   // Every connection is busy: wait for one, but not past the request's deadline.
-  job->queue_deadline = std::make_unique<asio::steady_timer>(loop.ioc, job->deadline);
+  job->queue_deadline = std::make_unique<asio::steady_timer>(*loop.ioc, job->deadline);
   job->queue_deadline->async_wait(
       [this, &loop, weak = std::weak_ptr<Job>(job)](const error_code& ec) {
         std::shared_ptr<Job> job = weak.lock();
@@ -535,6 +580,8 @@ void Upstreams::After(std::chrono::milliseconds delay, std::function<void()> fn)
 }
 
 size_t Upstreams::OpenConnections(size_t node) const { return impl_->OpenConnections(node); }
+
+void Upstreams::BorrowLoopsOf(const http::Server* server) { impl_->BorrowLoopsOf(server); }
 
 void Upstreams::Stop() { impl_->Stop(); }
 

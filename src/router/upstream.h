@@ -1,12 +1,13 @@
 // The router's asynchronous HTTP/1.1 client to its nodes: a pool of kept-alive connections
-// per node on each of a few event-loop threads, so that forwarding a request costs neither a
-// thread nor a new connection. Also the timers the router's background work runs on. Boost
-// (Beast, Asio) stays inside upstream.cc.
+// per node on each event loop, so that forwarding a request costs neither a thread nor a new
+// connection. Also the timers the router's background work runs on. Boost (Beast, Asio) stays
+// inside upstream.cc.
 //
-// Each loop owns its own connections (no locks on the request path); Send() from a server
-// I/O thread posts the request to the loop paired with that thread, and Send() from a loop
-// thread (a retry, the next page of a directory) stays on it. Callbacks run on loop threads
-// and must not block.
+// Each loop has its own connections (no locks on the request path). Send() from an I/O thread
+// of the server given to BorrowLoopsOf() runs the request on that thread's own event loop, so
+// a forwarded request never changes threads; Send() from one of the client's own loop threads
+// (a retry, the next page of a directory) stays there; Send() from any other thread goes to an
+// own loop paired with that thread. Callbacks run on the loop's thread and must not block.
 #pragma once
 
 #include <chrono>
@@ -18,6 +19,10 @@
 
 #include "absl/status/statusor.h"
 #include "http/request.h"
+
+namespace domicile::http {
+class Server;
+}  // namespace domicile::http
 
 namespace domicile::router {
 
@@ -78,14 +83,20 @@ class Upstreams {
   // After Stop(), `done` runs at once with Unavailable. Thread-safe.
   void Send(size_t node, std::shared_ptr<const UpstreamRequest> request, UpstreamCallback done);
 
-  // Runs `fn` on loop 0 after `delay` (not if stopped by then). Thread-safe.
+  // From now on, requests sent from `server`'s I/O threads run on those threads' loops.
+  // REQUIRES: `server` is stopped before Stop() (its loops then run no more callbacks) and
+  // destroyed after it.
+  void BorrowLoopsOf(const http::Server* server);
+
+  // Runs `fn` on the client's first own loop after `delay` (not if stopped by then).
+  // Thread-safe.
   void After(std::chrono::milliseconds delay, std::function<void()> fn);
 
   // Connections open to `node` (in use or idle), over all loops; approximate while running.
   size_t OpenConnections(size_t node) const;
 
-  // Closes every connection and joins the threads; pending callbacks are dropped, not called.
-  // Idempotent. REQUIRES: not called from a loop thread.
+  // Closes every connection and joins the own threads; pending callbacks are dropped, not
+  // called. Idempotent. REQUIRES: not called from a loop thread; a borrowed server stopped.
   void Stop();
 
   class Impl;
