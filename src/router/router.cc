@@ -56,7 +56,8 @@ absl::StatusOr<std::unique_ptr<Router>> Router::Start(const RouterConfig& config
   std::vector<std::string> urls;
   for (const NodeConfig& n : config.nodes) urls.push_back(n.url);
   UpstreamOptions upstream;
-  upstream.loops = threads;
+  upstream.loops = 1;  // requests run on the server's I/O threads (BorrowLoopsOf below)
+  upstream.request_loops = threads;
   upstream.connect_timeout = config.connect_timeout;
   upstream.max_connections_per_node = config.max_connections_per_node;
   upstream.ca_file = config.node_ca;

@@ -26,7 +26,7 @@ struct RouterConfig {
   // Where the subject and grant directory is persisted. Relative paths are taken from the
   // working directory, as the node's data_dir is.
   std::filesystem::path data_dir = "router-data";
-  int threads = 0;  // I/O threads of the server, and as many for the connections to nodes
+  int threads = 0;  // I/O threads, each also forwarding its requests; 0 = one per core
   std::chrono::milliseconds health_interval{1000};   // GET /healthz on every node this often
   std::chrono::milliseconds connect_timeout{1000};   // a node that does not accept is down
   std::chrono::milliseconds request_timeout{30000};  // one forwarded request, end to end

@@ -137,7 +137,9 @@ class Upstreams::Impl {
   Impl(std::vector<Target> targets, UpstreamOptions options)
       : options_(std::move(options)), targets_(std::move(targets)), open_(targets_.size()) {
     const size_t loops = static_cast<size_t>(std::max(options_.loops, 1));
-    per_loop_limit_ = std::max<size_t>(1, (options_.max_connections_per_node + loops - 1) / loops);
+    const size_t spread = static_cast<size_t>(std::max(options_.request_loops, 1));
+    per_loop_limit_ =
+        std::max<size_t>(1, (options_.max_connections_per_node + spread - 1) / spread);
     for (size_t i = 0; i < loops; ++i) {
       auto loop = std::make_unique<Loop>();
       loop->own = std::make_unique<asio::io_context>(1);

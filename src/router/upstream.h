@@ -27,11 +27,14 @@ class Server;
 namespace domicile::router {
 
 struct UpstreamOptions {
-  int loops = 1;                                    // event-loop threads
+  int loops = 1;  // own event-loop threads (background work, Send() from other threads)
+  // How many loops requests are spread over (the borrowed server's I/O threads): each loop may
+  // open max_connections_per_node / request_loops connections to a node; more requests queue.
+  int request_loops = 1;
   std::chrono::milliseconds connect_timeout{1000};  // TCP connect and TLS handshake
-  uint32_t max_connections_per_node = 256;          // across all loops; more requests queue
-  uint64_t max_response_bytes = 256 << 20;          // a larger answer is a failure
-  std::string ca_file;                              // PEM CA for https nodes; empty: system store
+  uint32_t max_connections_per_node = 256;
+  uint64_t max_response_bytes = 256 << 20;  // a larger answer is a failure
+  std::string ca_file;                      // PEM CA for https nodes; empty: system store
 };
 
 struct UpstreamRequest {
