@@ -21,6 +21,7 @@ int RunDomicile(int argc, char** argv) {
   AddGrantCommands(app, exit_code);
   AddOpsCommands(app, exit_code);
   AddCustodianCommand(app, exit_code);
+  AddRouteCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -23,6 +23,7 @@ void AddAuditCommands(CLI::App& app, int& exit_code);
 void AddLogCommands(CLI::App& app, int& exit_code);
 void AddGrantCommands(CLI::App& app, int& exit_code);
 void AddCustodianCommand(CLI::App& app, int& exit_code);
+void AddRouteCommand(CLI::App& app, int& exit_code);
 void AddOpsCommands(CLI::App& app, int& exit_code);
 
 }  // namespace domicile::cli

@@ -126,6 +126,26 @@ absl::StatusOr<BaseUrl> ParseBaseUrl(std::string_view url) {
   return out;
 }
 
+absl::StatusOr<BaseUrl> ParseBaseUrlWithPrefix(std::string_view url) {
+  const size_t scheme = url.find("://");
+  const size_t slash =
+      scheme == std::string_view::npos ? std::string_view::npos : url.find('/', scheme + 3);
+  if (slash == std::string_view::npos) return ParseBaseUrl(url);
+  std::string_view prefix = url.substr(slash);
+  while (prefix.ends_with('/')) prefix.remove_suffix(1);
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    const char c = prefix[i];
+    const bool empty_segment = c == '/' && i + 1 < prefix.size() && prefix[i + 1] == '/';
+    if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || empty_segment) {
+      return absl::InvalidArgumentError(
+          ToAbsl(fmt::format("URL '{}' has a malformed path prefix", url)));
+    }
+  }
+  ASSIGN_OR_RETURN(BaseUrl out, ParseBaseUrl(url.substr(0, slash)));
+  out.path_prefix = std::string(prefix);
+  return out;
+}
+
 std::optional<std::string_view> ClientResponse::GetHeader(std::string_view name) const {
   return FindHeader(headers, name);
 }
@@ -175,6 +195,12 @@ class Client::Impl {
                                     const std::vector<Header>& headers, std::string_view body) {
     if (!IsToken(method)) return absl::InvalidArgumentError("bad HTTP method");
     if (!IsValidTarget(target)) return absl::InvalidArgumentError("bad request target");
+    std::string prefixed;
+    if (!url_.path_prefix.empty()) {
+      if (target == "*") return absl::InvalidArgumentError("bad request target");
+      prefixed = url_.path_prefix + std::string(target);
+      target = prefixed;
+    }
     bhttp::request<bhttp::string_body> request;
     request.method_string(beast::string_view(method.data(), method.size()));
     request.target(beast::string_view(target.data(), target.size()));
@@ -322,7 +348,7 @@ class Client::Impl {
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(std::string_view base_url,
                                                        ClientOptions options) {
-  ASSIGN_OR_RETURN(BaseUrl url, ParseBaseUrl(base_url));
+  ASSIGN_OR_RETURN(BaseUrl url, ParseBaseUrlWithPrefix(base_url));
   if (options.timeout.count() <= 0) return absl::InvalidArgumentError("timeout must be positive");
   auto impl = std::make_unique<Impl>(std::move(url), std::move(options));
   RETURN_IF_ERROR(impl->Init());

@@ -37,9 +37,10 @@ struct ClientResponse {
 class Client {
  public:
   // `base_url` is "http://host[:port]" or "https://host[:port]" (an optional trailing '/';
-  // IPv6 hosts in brackets). For https the server certificate is verified against `ca_file`
-  // and the host name (or IP address). InvalidArgument for another URL or unreadable
-  // certificate files. Does not connect yet.
+  // IPv6 hosts in brackets), optionally with a path prefix that every target is appended to
+  // ("http://router:8440/j/US": Do("GET", "/v1/grants") asks for /j/US/v1/grants). For https
+  // the server certificate is verified against `ca_file` and the host name (or IP address).
+  // InvalidArgument for another URL or unreadable certificate files. Does not connect yet.
   static absl::StatusOr<std::unique_ptr<Client>> Create(std::string_view base_url,
                                                         ClientOptions options = {});
   ~Client();
@@ -67,8 +68,12 @@ struct BaseUrl {
   bool https = false;
   std::string host;  // without brackets for IPv6
   uint16_t port = 0;
+  std::string path_prefix;  // "" or "/a/b" (no trailing '/'); only from ParseBaseUrlWithPrefix
 };
 // InvalidArgument unless `url` is "http(s)://host[:port][/]".
 absl::StatusOr<BaseUrl> ParseBaseUrl(std::string_view url);
+// As ParseBaseUrl, but also accepts a path prefix, "http(s)://host[:port][/prefix][/]": its
+// characters visible ASCII other than '?' and '#', no empty segment.
+absl::StatusOr<BaseUrl> ParseBaseUrlWithPrefix(std::string_view url);
 
 }  // namespace domicile::http

@@ -33,13 +33,31 @@ TEST(ParseBaseUrlTest, AcceptsHostAndPort) {
 }
 
 TEST(ParseBaseUrlTest, RejectsOthers) {
-  for (std::string_view url :
-       {"", "ftp://host", "http://", "http://:80", "http://host:0", "http://host:99999",
-        "http://host:", "http://host/path", "http://user@host", "http://ho st", "host:80",
-        "http://[::1", "http://[::1]x"}) {
+  for (std::string_view url : {"", "ftp://host", "http://", "http://:80", "http://host:0",
+                               "http://host:99999", "http://host:", "http://user@host",
+                               "http://ho st", "host:80", "http://[::1", "http://[::1]x"}) {
     SCOPED_TRACE(url);
     EXPECT_THAT(ParseBaseUrl(url), StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_THAT(Client::Create(url), StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+  // A path is no base URL, but the client takes it as a prefix (ClientTest.PathPrefix).
+  EXPECT_THAT(ParseBaseUrl("http://host/path"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ParseBaseUrlTest, WithPrefix) {
+  ASSERT_OK_AND_ASSIGN(BaseUrl a, ParseBaseUrlWithPrefix("http://127.0.0.1:8440/j/US/"));
+  EXPECT_EQ(a.host, "127.0.0.1");
+  EXPECT_EQ(a.port, 8440);
+  EXPECT_EQ(a.path_prefix, "/j/US");
+  ASSERT_OK_AND_ASSIGN(BaseUrl b, ParseBaseUrlWithPrefix("https://[::1]/n/us-1"));
+  EXPECT_EQ(b.host, "::1");
+  EXPECT_EQ(b.path_prefix, "/n/us-1");
+  ASSERT_OK_AND_ASSIGN(BaseUrl c, ParseBaseUrlWithPrefix("http://h:1/"));
+  EXPECT_EQ(c.path_prefix, "");
+  for (std::string_view url : {"http://h/a?b", "http://h/a#b", "http://h/a b", "http://h/a//b",
+                               "http://h:x/a", "ftp://h/a", "http:///a"}) {
+    SCOPED_TRACE(url);
+    EXPECT_THAT(ParseBaseUrlWithPrefix(url), StatusIs(absl::StatusCode::kInvalidArgument));
   }
 }
 
@@ -78,6 +96,18 @@ TEST(ClientTest, ReconnectsWhenTheServerClosedTheConnection) {
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   ASSERT_OK_AND_ASSIGN(ClientResponse second, client->Do("GET", "/"));
   EXPECT_EQ(second.status, 200);
+}
+
+TEST(ClientTest, PathPrefix) {
+  ASSERT_OK_AND_ASSIGN(auto server,
+                       Server::Start(ServerOptions{}, MakeAsync([](const Request& r) {
+                                       return JsonResponse(200, {{"target", r.target}});
+                                     })));
+  ASSERT_OK_AND_ASSIGN(auto client,
+                       Client::Create(fmt::format("http://127.0.0.1:{}/j/US/", server->port())));
+  ASSERT_OK_AND_ASSIGN(ClientResponse r, client->Do("GET", "/v1/grants?x=1"));
+  EXPECT_EQ(r.body, R"({"target":"/j/US/v1/grants?x=1"})");
+  EXPECT_THAT(client->Do("OPTIONS", "*"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // A CA, a server certificate for 127.0.0.1/localhost and a client certificate, made with the

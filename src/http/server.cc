@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/io_loop.h"
 #include "http/status_mapping.h"
 #include "util/errors.h"
 #include "util/status_macros.h"
@@ -93,6 +94,7 @@ class Server::Impl {
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
   std::string host() const { return endpoint_.address().to_string(); }
   uint16_t port() const { return endpoint_.port(); }
+  IoLoop* CurrentLoop() const;
 
   // Drops the registry's reference to `c`. REQUIRES: the caller holds another reference.
   void Unregister(ConnectionBase* c);
@@ -119,6 +121,7 @@ class Server::Impl {
   // Declared before the io_context: SSL streams destroyed with it still refer to the context.
   std::optional<asio::ssl::context> ssl_ctx_;
   std::vector<std::unique_ptr<asio::io_context>> iocs_;
+  std::vector<std::unique_ptr<IoLoop>> loops_;  // one per io_context, for CurrentLoop()
   size_t next_context_ = 0;  // round-robin for new connections; used on the acceptor's strand
   tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_;  // backs off after accept errors such as EMFILE
@@ -137,6 +140,9 @@ class Server::Impl {
 namespace {
 
 std::atomic<uint64_t> g_next_connection_id{1};
+// On an I/O thread: its server and event loop (CurrentLoop).
+thread_local const Server::Impl* t_loop_server = nullptr;
+thread_local IoLoop* t_loop = nullptr;
 // The id of the connection whose handler runs on this thread right now (0 if none), so a
 // responder called inline hands its response back without a post.
 thread_local uint64_t t_invoking_connection = 0;
@@ -696,7 +702,10 @@ void Server::Impl::Run() {
   for (auto& ioc : iocs_) work_.push_back(asio::make_work_guard(*ioc));
   asio::post(acceptor_.get_executor(), [this] { DoAccept(); });
   for (size_t i = 0; i < iocs_.size(); ++i) {
-    threads_.emplace_back([this, ioc = iocs_[i].get()] {
+    loops_.push_back(std::make_unique<IoLoop>(*iocs_[i]));
+    threads_.emplace_back([this, ioc = iocs_[i].get(), loop = loops_[i].get()] {
+      t_loop_server = this;
+      t_loop = loop;
       for (;;) {
         try {
           ioc->run();
@@ -708,6 +717,8 @@ void Server::Impl::Run() {
     });
   }
 }
+
+IoLoop* Server::Impl::CurrentLoop() const { return t_loop_server == this ? t_loop : nullptr; }
 
 void Server::Impl::DoAccept() {
   Strand strand = asio::make_strand(*iocs_[next_context_++ % iocs_.size()]);
@@ -826,6 +837,8 @@ Server::~Server() { Stop(); }
 std::string Server::host() const { return impl_->host(); }
 
 uint16_t Server::port() const { return impl_->port(); }
+
+IoLoop* Server::CurrentLoop() const { return impl_->CurrentLoop(); }
 
 void Server::Stop() { impl_->Stop(); }
 

@@ -50,6 +50,9 @@ using AsyncHandler = std::function<void(Request, Responder)>;
 // A handler that computes the response inline.
 using Handler = std::function<Response(const Request&)>;
 
+// The event loop of one I/O thread, opaque here; http/io_loop.h (for .cc files) reaches it.
+class IoLoop;
+
 // Adapts `h` to an AsyncHandler that runs it inline on the I/O thread.
 AsyncHandler MakeAsync(Handler h);
 
@@ -68,6 +71,12 @@ class Server {
   // The bound address and port (port() resolves port 0 to the port chosen).
   std::string host() const;
   uint16_t port() const;
+
+  // The event loop of the calling thread if it is one of this server's I/O threads (a handler,
+  // or a callback started on that loop), else nullptr. An asynchronous client can run its
+  // connections there, so that a request needs no hand-off between threads (src/router). Such
+  // a client must close them once Stop() returned and before the server is destroyed.
+  IoLoop* CurrentLoop() const;
 
   // Graceful stop: stops accepting, closes idle keep-alive connections, lets in-flight
   // requests finish and their responses be written (with "Connection: close") for up to

@@ -161,6 +161,27 @@ TEST(ServerTest, StartsOnAFreePortAndServesRequests) {
   EXPECT_EQ(j["x_test"], "hello");
 }
 
+TEST(ServerTest, CurrentLoopIsTheCallingIoThreadsOwn) {
+  std::atomic<Server*> self{nullptr}, other{nullptr};
+  ServerOptions options;
+  options.threads = 2;
+  auto handler = [&](const Request&) {
+    Server* s = self.load();
+    const bool mine = s != nullptr && s->CurrentLoop() != nullptr;
+    const bool theirs = other.load() != nullptr && other.load()->CurrentLoop() != nullptr;
+    return JsonResponse(200, {{"mine", mine}, {"theirs", theirs}});
+  };
+  ASSERT_OK_AND_ASSIGN(auto server, Server::Start(options, MakeAsync(handler)));
+  ASSERT_OK_AND_ASSIGN(auto second, Server::Start(ServerOptions{}, MakeAsync(handler)));
+  self = server.get();
+  other = second.get();
+  EXPECT_EQ(server->CurrentLoop(), nullptr);  // not an I/O thread
+  ASSERT_OK_AND_ASSIGN(auto client,
+                       Client::Create(fmt::format("http://127.0.0.1:{}", server->port())));
+  ASSERT_OK_AND_ASSIGN(ClientResponse r, client->Do("GET", "/"));
+  EXPECT_EQ(r.body, R"({"mine":true,"theirs":false})");
+}
+
 TEST(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   ASSERT_OK_AND_ASSIGN(auto server, Server::Start(ServerOptions{}, MakeAsync(Echo)));
   RawConnection conn(server->port());
