@@ -99,7 +99,9 @@ class BackupTest : public ::testing::Test {
     record.key_class = cls;
     record.version = version;
     record.envelope = std::move(envelope);
-    ASSERT_OK(site.WriteRecord(subject, key, record, new_key ? &*new_key : nullptr));
+    ASSERT_OK_AND_ASSIGN(vault::SiteStore::CurrentRecord current,
+                         site.GetRecordForUpdate(subject, key));
+    ASSERT_OK(site.WriteRecord(subject, key, record, new_key ? &*new_key : nullptr, current));
   }
 
   // Subjects s000.. with `per_subject` protected and one public record each, values of
