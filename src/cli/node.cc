@@ -368,6 +368,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(Config config, NodeOptions opt
   api_options.backups = parts->backups.get();
   const tlog::Log* log_ptr = parts->log.get();
   api_options.checkpoint = [log_ptr] { return log_ptr->LatestCheckpoint(); };
+  api_options.reads_wait_for_store =
+      std::any_of(config.sites.begin(), config.sites.end(),
+                  [](const SiteConfig& s) { return s.backend != kRocksDbBackend; }) ||
+      config.state_backend != kRocksDbBackend;
   parts->api = std::make_unique<http::Api>(api_options);
 
   parts->router_proxies = config.router.proxies;

@@ -142,20 +142,13 @@ void Api::Handle(Request request, Responder respond) const {
     return;
   }
   if (IsRecordRead(request, seg)) {
-    absl::StatusOr<const vault::Principal*> principal =
-        options_.authenticator->Authenticate(request.GetHeader("Authorization"));
-    if (!principal.ok()) return respond(ErrorResponse(principal.status()));
-    absl::StatusOr<vault::RequestContext> context = Context(request);
-    if (!context.ok()) return respond(ErrorResponse(context.status()));
-    if (absl::StatusOr<std::map<std::string, std::string>> q = ParseQueryParams(request, {});
-        !q.ok()) {
-      return respond(ErrorResponse(q.status()));
-    }
-    vault::Caller caller{*principal, *context};
-    options_.vault->GetAsync(caller, seg[2], seg[4],
-                             [respond = std::move(respond)](absl::StatusOr<vault::ReadResult> r) {
-                               respond(ReadResponse(std::move(r)));
-                             });
+    if (!options_.reads_wait_for_store) return Read(request, seg, std::move(respond));
+    // The record is read from a database over the network: not on an I/O thread.
+    auto shared = std::make_shared<std::pair<Request, std::vector<std::string>>>(
+        std::move(request), std::move(*segments));
+    blocking_->Post([this, shared, respond = std::move(respond)]() mutable {
+      Read(shared->first, shared->second, std::move(respond));
+    });
     return;
   }
   auto shared = std::make_shared<std::pair<Request, std::vector<std::string>>>(
@@ -163,6 +156,24 @@ void Api::Handle(Request request, Responder respond) const {
   blocking_->Post([this, shared, respond = std::move(respond)] {
     respond(HandleBlocking(shared->first, shared->second));
   });
+}
+
+void Api::Read(const Request& request, const std::vector<std::string>& seg,
+               Responder respond) const {
+  absl::StatusOr<const vault::Principal*> principal =
+      options_.authenticator->Authenticate(request.GetHeader("Authorization"));
+  if (!principal.ok()) return respond(ErrorResponse(principal.status()));
+  absl::StatusOr<vault::RequestContext> context = Context(request);
+  if (!context.ok()) return respond(ErrorResponse(context.status()));
+  if (absl::StatusOr<std::map<std::string, std::string>> q = ParseQueryParams(request, {});
+      !q.ok()) {
+    return respond(ErrorResponse(q.status()));
+  }
+  vault::Caller caller{*principal, *context};
+  options_.vault->GetAsync(caller, seg[2], seg[4],
+                           [respond = std::move(respond)](absl::StatusOr<vault::ReadResult> r) {
+                             respond(ReadResponse(std::move(r)));
+                           });
 }
 
 Response Api::HandleBlocking(const Request& request, const std::vector<std::string>& seg) const {

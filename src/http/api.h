@@ -52,6 +52,9 @@ struct ApiOptions {
   // Threads that run writes, deletes, lists, registrations and policy updates, which wait for
   // their log event to become durable.
   size_t blocking_threads = 16;
+  // Reads of a record go to the blocking threads too, rather than running on the I/O thread:
+  // for stores behind a network round trip (PostgreSQL), so that an I/O thread never waits.
+  bool reads_wait_for_store = false;
 };
 
 class Api {
@@ -62,6 +65,8 @@ class Api {
   void Handle(Request request, Responder respond) const;
 
  private:
+  // GET /v1/subjects/{s}/records/{k}: responds once the read's event is durable.
+  void Read(const Request& request, const std::vector<std::string>& seg, Responder respond) const;
   // The routes that wait for the log, run on the blocking pool.
   Response HandleBlocking(const Request& request, const std::vector<std::string>& seg) const;
   Response Subjects(const Request& request, const vault::Caller& caller) const;
