@@ -349,9 +349,9 @@ absl::StatusOr<WriteResult> Vault::Put(const Caller& caller, const PutRequest& r
                            {"created", !existing.has_value()},
                            {"ciphertext_sha256", HexEncode(crypto::Sha256(record.envelope))}};
   ASSIGN_OR_RETURN(uint64_t index, LogDecision(caller, Action::kWrite, resource, d, effect));
-  absl::Status written = site->WriteRecord(request.subject, request.key, record,
-                                           new_wrapped.has_value() ? &*new_wrapped : nullptr,
-                                           current);
+  absl::Status written =
+      site->WriteRecord(request.subject, request.key, record,
+                        new_wrapped.has_value() ? &*new_wrapped : nullptr, current);
   if (!written.ok()) return WithLogIndex(written, index);
   return WriteResult{site->site().id, record.version, !existing.has_value(), index};
 }
