@@ -1,6 +1,9 @@
 #include "ops/backup.h"
 
+#include <future>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "crypto/sha256.h"
@@ -9,6 +12,7 @@
 #include "ops/merkle_root.h"
 #include "util/encoding.h"
 #include "util/status_macros.h"
+#include "util/worker.h"
 #include "vault/events.h"
 #include "vault/names.h"
 #include "vault/site_store.h"
@@ -26,6 +30,9 @@ absl::Status EntryError(std::string_view id, uint32_t chunk, uint64_t index, std
   return absl::DataLossError(fmt::format("backup {}: {} entry {} (key \"{}\"): {}", id,
                                          ChunkName(chunk), index, Printable(key), problem));
 }
+
+// Records are stored under this prefix (vault::RecordStoreKey); they sort after the data keys.
+constexpr std::string_view kRecordPrefix = "r/";
 
 bool Cancelled(const std::atomic<bool>* cancel) { return cancel != nullptr && cancel->load(); }
 
@@ -48,6 +55,51 @@ absl::StatusOr<std::string> ReadCheckedChunk(const BackupStore& src, const Backu
   }
   return chunk;
 }
+
+// Reads a backup's chunks for a pass over them in order, each checked against the manifest; while
+// the caller works on one chunk, the next is read and hashed on a worker of its own. Memory: two
+// chunks.
+class ChunkReadAhead {
+ public:
+  ChunkReadAhead(const BackupStore& src, const BackupManifest& m) : src_(src), m_(m) {}
+  ~ChunkReadAhead() {
+    if (ahead_.valid()) ahead_.wait();  // its task writes into this object
+  }
+  ChunkReadAhead(const ChunkReadAhead&) = delete;
+  ChunkReadAhead& operator=(const ChunkReadAhead&) = delete;
+
+  // Chunk `index`, checked; then starts reading the one after it, if any.
+  absl::StatusOr<std::string> Read(uint32_t index) {
+    absl::StatusOr<std::string> chunk;
+    if (ahead_.valid() && ahead_index_ == index) {
+      const absl::Status status = ahead_.get();
+      if (status.ok()) {
+        chunk = std::move(ahead_chunk_);
+      } else {
+        chunk = status;
+      }
+    } else {
+      if (ahead_.valid()) ahead_.wait();
+      chunk = ReadCheckedChunk(src_, m_, index);
+    }
+    if (chunk.ok() && index + 1 < m_.chunks.size()) {
+      ahead_index_ = index + 1;
+      ahead_ = worker_.Submit([this, next = index + 1]() -> absl::Status {
+        ASSIGN_OR_RETURN(ahead_chunk_, ReadCheckedChunk(src_, m_, next));
+        return absl::OkStatus();
+      });
+    }
+    return chunk;
+  }
+
+ private:
+  const BackupStore& src_;
+  const BackupManifest& m_;
+  std::string ahead_chunk_;  // written by the task behind ahead_
+  uint32_t ahead_index_ = 0;
+  std::future<absl::Status> ahead_;
+  Worker worker_;  // last: destroyed (joined) first
+};
 
 absl::StatusOr<BackupManifest> ReadManifest(const BackupStore& src, std::string_view id) {
   ASSIGN_OR_RETURN(std::string text, src.ReadManifest(id));
@@ -72,9 +124,10 @@ absl::StatusOr<BackupManifest> Verify(const BackupStore& src, std::string_view i
   MerkleRoot root;
   std::string previous_key;
   uint64_t records = 0, data_keys = 0, bytes = 0;
+  ChunkReadAhead chunks(src, m);
   for (uint32_t c = 0; c < m.chunks.size(); ++c) {
     if (Cancelled(cancel)) return absl::CancelledError("backup verification cancelled");
-    ASSIGN_OR_RETURN(std::string chunk, ReadCheckedChunk(src, m, c));
+    ASSIGN_OR_RETURN(std::string chunk, chunks.Read(c));
     ChunkReader reader(chunk);
     ChunkReader::Entry entry;
     uint64_t index = 0;
@@ -119,41 +172,89 @@ absl::StatusOr<BackupManifest> Verify(const BackupStore& src, std::string_view i
   return m;
 }
 
-// Accumulates entries into chunks of about `chunk_bytes` and writes each one full.
+// Accumulates entries into chunks of about the store's chunk size. A full chunk is handed to two
+// workers of its own, one adding its entries to the Merkle root and hashing it, the other writing
+// it, while the next chunk fills; the two buffers take turns, so memory stays at two chunks.
 class ChunkWriter {
  public:
-  ChunkWriter(BackupStore& dest, BackupManifest& manifest)
-      : dest_(dest), manifest_(manifest), limit_(dest.chunk_bytes()) {
-    buffer_.reserve(limit_);
+  ChunkWriter(BackupStore& dest, BackupManifest& manifest, MerkleRoot& root)
+      : dest_(dest), manifest_(manifest), root_(root), limit_(dest.chunk_bytes()) {
+    // A chunk ends with the entry that reaches the limit: room for it too, so the buffers are
+    // allocated once, not grown (a copy of the whole chunk) by the last entry of each.
+    for (Chunk* c : {&filling_, &in_flight_}) c->bytes.reserve(limit_ + kEntrySlack);
   }
-
-  // Appends an entry; returns it as encoded in the chunk (valid until the next call).
-  std::string_view Append(std::string_view key, std::string_view value) {
-    const size_t start = buffer_.size();
-    AppendBackupEntry(buffer_, key, value);
-    ++entries_;
-    return std::string_view(buffer_).substr(start);
+  ~ChunkWriter() {  // the workers' tasks use the chunk in flight
+    if (hashing_.valid()) hashing_.wait();
+    if (writing_.valid()) writing_.wait();
   }
-  bool Full() const { return buffer_.size() >= limit_; }
+  ChunkWriter(const ChunkWriter&) = delete;
+  ChunkWriter& operator=(const ChunkWriter&) = delete;
 
+  void Append(std::string_view key, std::string_view value) {
+    AppendBackupEntry(filling_.bytes, key, value);
+    filling_.ends.push_back(filling_.bytes.size());
+  }
+  bool Full() const { return filling_.bytes.size() >= limit_; }
+
+  // Hands the chunk being filled to the workers, once the one before it is done (its error, if
+  // any, is returned and nothing more is handed over).
   absl::Status Flush() {
-    if (entries_ == 0) return absl::OkStatus();
-    const uint32_t index = static_cast<uint32_t>(manifest_.chunks.size());
-    RETURN_IF_ERROR(dest_.WriteChunk(manifest_.id, index, buffer_));
-    manifest_.chunks.push_back(
-        {ChunkName(index), entries_, buffer_.size(), HexEncode(crypto::Sha256(AsBytes(buffer_)))});
-    manifest_.bytes += buffer_.size();
-    buffer_.clear();
-    entries_ = 0;
+    if (filling_.ends.empty()) return absl::OkStatus();
+    RETURN_IF_ERROR(Wait());
+    std::swap(filling_, in_flight_);
+    filling_.bytes.clear();
+    filling_.ends.clear();
+    const auto index = static_cast<uint32_t>(manifest_.chunks.size());
+    hashing_ = hasher_.Submit([this] {
+      size_t start = 0;
+      for (size_t end : in_flight_.ends) {
+        root_.Add(AsBytes(std::string_view(in_flight_.bytes).substr(start, end - start)));
+        start = end;
+      }
+      in_flight_sha256_ = HexEncode(crypto::Sha256(AsBytes(in_flight_.bytes)));
+      return absl::OkStatus();
+    });
+    writing_ = writer_.Submit(
+        [this, index] { return dest_.WriteChunk(manifest_.id, index, in_flight_.bytes); });
     return absl::OkStatus();
   }
 
+  // Waits for the chunk in flight, if any, and records it in the manifest.
+  absl::Status Wait() {
+    if (!writing_.valid()) return absl::OkStatus();
+    const absl::Status hashed = hashing_.get();
+    const absl::Status written = writing_.get();
+    RETURN_IF_ERROR(hashed);
+    RETURN_IF_ERROR(written);
+    const auto index = static_cast<uint32_t>(manifest_.chunks.size());
+    manifest_.chunks.push_back(
+        {ChunkName(index), in_flight_.ends.size(), in_flight_.bytes.size(), in_flight_sha256_});
+    manifest_.bytes += in_flight_.bytes.size();
+    entries_ += in_flight_.ends.size();
+    return absl::OkStatus();
+  }
+
+  // Entries and bytes of the chunks recorded so far.
+  uint64_t entries() const { return entries_; }
+  uint64_t bytes() const { return manifest_.bytes; }
+
  private:
+  struct Chunk {
+    std::string bytes;
+    std::vector<size_t> ends;  // where each entry ends in `bytes`
+  };
+  static constexpr size_t kEntrySlack = 64 << 10;
+
   BackupStore& dest_;
   BackupManifest& manifest_;
+  MerkleRoot& root_;  // the hasher's while a chunk is in flight
   const size_t limit_;
-  std::string buffer_;
+  Chunk filling_;
+  Chunk in_flight_;               // read by both workers while in flight
+  std::string in_flight_sha256_;  // the hasher's while in flight
   uint64_t entries_ = 0;
+  std::future<absl::Status> hashing_, writing_;
+  Worker hasher_, writer_;  // last: destroyed (joined) first
 };
 
 // The progress of a restore as kept under RestoreProgressKey: how many of the backup's entries
@@ -220,11 +321,10 @@ absl::StatusOr<BackupManifest> TakeBackup(const store::KvStore& source, BackupSt
   m.checkpoint = params.checkpoint;
 
   ASSIGN_OR_RETURN(std::unique_ptr<store::Snapshot> snapshot, source.GetSnapshot());
-  ChunkWriter writer(dest, m);
   MerkleRoot root;
+  ChunkWriter writer(dest, m, root);
   absl::Status status;
   auto visit = [&](std::string_view key, std::string_view value) {
-    const std::string_view encoded = writer.Append(key, value);
     absl::StatusOr<BackupEntryKey> checked = CheckBackupEntry(key, value);
     if (!checked.ok()) {
       status =
@@ -233,10 +333,10 @@ absl::StatusOr<BackupManifest> TakeBackup(const store::KvStore& source, BackupSt
       return false;
     }
     (checked->is_record ? m.records : m.data_keys) += 1;
-    root.Add(AsBytes(encoded));
+    writer.Append(key, value);
     if (!writer.Full()) return true;
     status = writer.Flush();
-    if (status.ok() && progress) progress(root.size(), m.bytes);
+    if (status.ok() && progress) progress(writer.entries(), writer.bytes());
     if (status.ok() && Cancelled(cancel)) status = absl::CancelledError("backup cancelled");
     return status.ok();
   };
@@ -245,6 +345,7 @@ absl::StatusOr<BackupManifest> TakeBackup(const store::KvStore& source, BackupSt
     RETURN_IF_ERROR(status);
   }
   RETURN_IF_ERROR(writer.Flush());
+  RETURN_IF_ERROR(writer.Wait());
   m.entries = root.size();
   m.root = HexEncode(root.Root());
   RETURN_IF_ERROR(dest.WriteManifest(m.id, EncodeManifest(m)));
@@ -297,24 +398,65 @@ absl::StatusOr<RestoreResult> Restore(const BackupStore& src, std::string_view i
   uint64_t index = 0, bytes = 0;
   store::WriteBatch batch;
   size_t pending = 0, pending_bytes = 0;
-  // Writes the batch with the progress so far; the last one removes the progress instead, so a
-  // later restore of the same backup starts afresh.
+  // Each batch is loaded on a worker of its own while the next one is gathered, one at a time and
+  // in order. Memory: two batches.
+  store::WriteBatch loading_batch;  // the worker's while `loading` is pending
+  uint64_t loading_index = 0, loading_bytes = 0;
+  std::string loading_progress;  // empty for the last batch
+  std::future<absl::Status> loading;
+  Worker loader;  // after what its tasks use: destroyed (joined) first
+  auto wait_loaded = [&]() -> absl::Status {
+    if (!loading.valid()) return absl::OkStatus();
+    RETURN_IF_ERROR(loading.get());
+    if (progress) progress(loading_index, loading_bytes);
+    return absl::OkStatus();
+  };
+  // Loads the batch, in bulk where the store can, then records the progress so far under its own
+  // key: in a separate write, so the bulk-loaded files hold only the backup's keys, ascending from
+  // one batch to the next, and never overlap. A crash between the two leaves the progress of the
+  // batch before, and a rerun loads this batch again. After the last batch the progress is
+  // removed, so a later restore of the same backup starts afresh.
   auto flush = [&](bool last) -> absl::Status {
-    if (last) {
-      batch.Delete(progress_key);
-    } else {
-      batch.Put(progress_key, EncodeRestoreProgress(index, result));
+    RETURN_IF_ERROR(wait_loaded());
+    if (Cancelled(cancel)) {
+      return absl::CancelledError(fmt::format(
+          "restore of backup {} cancelled after {} of {} entries", id, loading_index, m.entries));
     }
-    // Batches of puts are loaded in bulk where the store can (the last one deletes the progress).
-    RETURN_IF_ERROR(last ? target.Write(batch) : target.WriteBulk(batch));
+    loading_batch = std::move(batch);
     batch = store::WriteBatch();
     pending = pending_bytes = 0;
-    if (progress) progress(index, bytes);
-    if (!last && Cancelled(cancel)) {
-      return absl::CancelledError(fmt::format(
-          "restore of backup {} cancelled after {} of {} entries", id, index, m.entries));
-    }
-    return absl::OkStatus();
+    loading_index = index;
+    loading_bytes = bytes;
+    loading_progress = last ? std::string() : EncodeRestoreProgress(index, result);
+    loading = loader.Submit([&]() -> absl::Status {
+      RETURN_IF_ERROR(target.WriteBulk(loading_batch));
+      return loading_progress.empty() ? target.Delete(progress_key)
+                                      : target.Put(progress_key, loading_progress);
+    });
+    return last ? wait_loaded() : absl::OkStatus();
+  };
+
+  // The versions of the records the target holds in the key range of the chunk at hand, read
+  // with one scan per chunk rather than a get per record; `next_held` walks it in key order.
+  std::vector<std::pair<std::string, uint64_t>> held;
+  size_t next_held = 0;
+  auto read_held = [&](std::string_view first, std::string_view last) -> absl::Status {
+    held.clear();
+    next_held = 0;
+    absl::Status status;
+    RETURN_IF_ERROR(
+        target.ScanFrom(kRecordPrefix, first, [&](std::string_view key, std::string_view value) {
+          if (key > last) return false;
+          absl::StatusOr<vault::StoredRecord> record = vault::DecodeStoredRecord(value);
+          if (!record.ok()) {
+            status = absl::DataLossError(fmt::format("site {} holds a malformed record \"{}\"",
+                                                     params.site, Printable(key)));
+            return false;
+          }
+          held.emplace_back(std::string(key), record->version);
+          return true;
+        }));
+    return status;
   };
   auto restore_entry = [&](const ChunkReader::Entry& entry) -> absl::Status {
     ASSIGN_OR_RETURN(BackupEntryKey key, ParseBackupKey(entry.key));
@@ -331,33 +473,43 @@ absl::StatusOr<RestoreResult> Restore(const BackupStore& src, std::string_view i
       ++result.data_keys_restored;
       return absl::OkStatus();
     }
-    absl::StatusOr<std::string> held = target.Get(entry.key);
-    if (held.ok()) {
-      absl::StatusOr<vault::StoredRecord> held_record = vault::DecodeStoredRecord(*held);
-      if (!held_record.ok()) {
-        return absl::DataLossError(fmt::format("site {} holds a malformed record \"{}\"",
-                                               params.site, Printable(entry.key)));
-      }
+    while (next_held < held.size() && held[next_held].first < entry.key) ++next_held;
+    if (next_held < held.size() && held[next_held].first == entry.key) {
       ASSIGN_OR_RETURN(vault::StoredRecord record, vault::DecodeStoredRecord(entry.value));
-      if (held_record->version > record.version) {
+      if (held[next_held].second > record.version) {
         ++result.kept_newer;
         return absl::OkStatus();
       }
-    } else if (!absl::IsNotFound(held.status())) {
-      return held.status();
     }
     batch.Put(entry.key, entry.value);
     ++result.records_restored;
     return absl::OkStatus();
   };
 
+  ChunkReadAhead chunks(src, m);
   for (uint32_t c = 0; c < m.chunks.size(); ++c) {
     if (index + m.chunks[c].entries <= done) {  // restored by an earlier call
       index += m.chunks[c].entries;
       bytes += m.chunks[c].bytes;
       continue;
     }
-    ASSIGN_OR_RETURN(std::string chunk, ReadCheckedChunk(src, m, c));
+    ASSIGN_OR_RETURN(std::string chunk, chunks.Read(c));
+    {
+      // The records to restore from this chunk lie between these keys (records sort last).
+      std::string_view first, last;
+      ChunkReader reader(chunk);
+      ChunkReader::Entry entry;
+      for (uint64_t i = index;; ++i) {
+        ASSIGN_OR_RETURN(bool more, reader.Next(entry));
+        if (!more) break;
+        if (i < done || !entry.key.starts_with(kRecordPrefix)) continue;
+        if (first.empty()) first = entry.key;
+        last = entry.key;
+      }
+      held.clear();
+      next_held = 0;
+      if (!first.empty()) RETURN_IF_ERROR(read_held(first, last));
+    }
     ChunkReader reader(chunk);
     ChunkReader::Entry entry;
     for (;;) {

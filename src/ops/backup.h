@@ -3,8 +3,10 @@
 // here can, since the KEKs stay with the key provider. A restore proves the whole backup
 // against its manifest before it writes anything, and resumes where it stopped if interrupted.
 //
-// Each operation streams: at most one chunk (and, for a restore, one write batch) is in memory,
-// whatever the site's size. Each reports progress after every chunk or batch with the entries
+// Each operation streams, whatever the site's size: at most two chunks are in memory (one being
+// gathered or checked while the one before it is hashed and written, or the next one read ahead
+// and hashed), and for a restore two write batches (one being loaded while the next is gathered).
+// Each reports progress after every chunk or batch with the entries
 // and bytes done so far, and checks its cancel flag (if given) at the same points: a cancelled
 // operation returns Cancelled, leaving an incomplete backup (never listed) or a restore that
 // the next call resumes.
@@ -64,7 +66,7 @@ struct RestoreParams {
   // Each write batch holds at most this many entries or about this many bytes. Large, because
   // the store loads each batch in bulk (KvStore::WriteBulk: one file ingested per batch), and
   // few large files beat many small ones (bench/backup_bench: 4 MiB batches restore at 50 MB/s,
-  // 32 MiB ones at 120 MB/s). Memory: one batch and one chunk.
+  // 32 MiB ones at 120 MB/s). Memory: two batches and two chunks.
   size_t batch_entries = 100000;
   size_t batch_bytes = 32 << 20;
 };

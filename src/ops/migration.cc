@@ -1,8 +1,6 @@
 #include "ops/migration.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <future>
 #include <memory>
@@ -19,6 +17,7 @@
 #include "util/encoding.h"
 #include "util/errors.h"
 #include "util/status_macros.h"
+#include "util/worker.h"
 
 namespace domicile::ops {
 namespace {
@@ -48,57 +47,6 @@ absl::Status Interrupted() {
   return absl::CancelledError(
       "interrupted; everything copied so far is kept: run it again to resume");
 }
-
-// A thread of the migration's own, running the tasks given to it one at a time, in order. The
-// passes keep theirs for their whole run rather than starting threads per batch: a long-lived
-// thread reuses what it allocated in its malloc arena, so the process's resident memory stays
-// bounded. Its destructor waits for every task given.
-class Worker {
- public:
-  Worker() : thread_([this] { Run(); }) {}
-  ~Worker() {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    wake_.notify_one();
-    thread_.join();
-  }
-  Worker(const Worker&) = delete;
-  Worker& operator=(const Worker&) = delete;
-
-  std::future<absl::Status> Submit(std::function<absl::Status()> task) {
-    std::packaged_task<absl::Status()> job(std::move(task));
-    std::future<absl::Status> done = job.get_future();
-    {
-      std::lock_guard lock(mu_);
-      jobs_.push_back(std::move(job));
-    }
-    wake_.notify_one();
-    return done;
-  }
-
- private:
-  void Run() {
-    for (;;) {
-      std::packaged_task<absl::Status()> job;
-      {
-        std::unique_lock lock(mu_);
-        wake_.wait(lock, [&] { return done_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<std::packaged_task<absl::Status()>> jobs_;  // guarded by mu_
-  bool done_ = false;                                    // guarded by mu_
-  std::thread thread_;
-};
 
 // Workers to spread a batch over the machine's cores, with the calling thread.
 std::vector<std::unique_ptr<Worker>> Helpers() {

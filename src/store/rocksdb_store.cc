@@ -210,12 +210,16 @@ class RocksDbStore : public KvStore {
       if (absl::Status s = CheckKey(op.key); !s.ok()) return s;
       ops.push_back(&op);
     }
-    std::stable_sort(ops.begin(), ops.end(), [](const WriteBatch::Op* a, const WriteBatch::Op* b) {
-      return a->key < b->key;
-    });
+    auto by_key = [](const WriteBatch::Op* a, const WriteBatch::Op* b) { return a->key < b->key; };
+    if (!std::is_sorted(ops.begin(), ops.end(), by_key)) {  // a restore's batches come in order
+      std::stable_sort(ops.begin(), ops.end(), by_key);
+    }
     const std::filesystem::path file = std::filesystem::path(db_->GetName()) / kIngestDir /
                                        fmt::format("bulk-{}.sst", next_file_.fetch_add(1));
-    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions());
+    // The file is read soon after it is loaded: keep its pages cached.
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions(),
+                                  /*column_family=*/nullptr,
+                                  /*invalidate_page_cache=*/false);
     rocksdb::Status s = writer.Open(file.string());
     for (size_t i = 0; s.ok() && i < ops.size(); ++i) {
       if (i + 1 < ops.size() && ops[i + 1]->key == ops[i]->key) continue;  // a later put wins
