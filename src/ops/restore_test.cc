@@ -3,6 +3,7 @@
 #include <atomic>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "crypto/sha256.h"
 #include "gmock/gmock.h"
@@ -194,6 +195,62 @@ TEST_F(RestoreTest, ResumesAfterAnInterruption) {
   EXPECT_EQ(again.records_restored, r.records_restored);
   EXPECT_EQ(again.data_keys_restored, r.data_keys_restored);
   EXPECT_EQ(Contents(*target_), after);
+}
+
+// Forwards to a store, but refuses the `fail_at`-th write of a restore's progress: as if the node
+// stopped after a batch was loaded and before its progress was recorded.
+class ProgressWriteFails final : public store::KvStore {
+ public:
+  ProgressWriteFails(store::KvStore& inner, int fail_at) : inner_(inner), fail_at_(fail_at) {}
+  absl::StatusOr<std::string> Get(std::string_view key) const override { return inner_.Get(key); }
+  absl::Status Put(std::string_view key, std::string_view value) override {
+    if (key.starts_with("restore/") && ++progress_writes_ == fail_at_) {
+      return absl::UnavailableError("the node stopped");
+    }
+    return inner_.Put(key, value);
+  }
+  absl::Status Delete(std::string_view key) override { return inner_.Delete(key); }
+  absl::Status Write(const store::WriteBatch& batch) override { return inner_.Write(batch); }
+  absl::Status WriteBulk(const store::WriteBatch& batch) override {
+    return inner_.WriteBulk(batch);
+  }
+  absl::Status Scan(std::string_view prefix, const store::ScanFn& fn) const override {
+    return inner_.Scan(prefix, fn);
+  }
+  absl::Status ScanFrom(std::string_view prefix, std::string_view start,
+                        const store::ScanFn& fn) const override {
+    return inner_.ScanFrom(prefix, start, fn);
+  }
+  absl::StatusOr<std::unique_ptr<store::Snapshot>> GetSnapshot() const override {
+    return inner_.GetSnapshot();
+  }
+
+ private:
+  store::KvStore& inner_;
+  const int fail_at_;
+  int progress_writes_ = 0;
+};
+
+// A batch loaded whose progress was never recorded is loaded again by the next call, and counted
+// once.
+TEST_F(RestoreTest, ABatchLoadedButNotRecordedIsLoadedAgain) {
+  RestoreParams params = ToSite();
+  params.batch_entries = 10;
+  ProgressWriteFails failing(*target_, /*fail_at=*/2);
+  EXPECT_THAT(Restore(dest_, manifest_.id, failing, params),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(Data(*target_).size(), 20u);  // two batches loaded, the first one recorded
+  std::vector<uint64_t> done;
+  ASSERT_OK_AND_ASSIGN(RestoreResult r, Restore(dest_, manifest_.id, *target_, params,
+                                                [&](uint64_t e, uint64_t) { done.push_back(e); }));
+  ASSERT_FALSE(done.empty());
+  EXPECT_EQ(done.front(), 20u);  // the second batch again
+  EXPECT_EQ(r.records_restored, manifest_.records);
+  EXPECT_EQ(r.data_keys_restored, manifest_.data_keys);
+  EXPECT_EQ(r.records_restored + r.data_keys_restored, manifest_.entries);
+  EXPECT_EQ(Contents(*target_), Data(site_->kv()));
+  EXPECT_THAT(target_->Get(RestoreProgressKey(manifest_.id)),
+              StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(RestoreTest, SkipsErasedSubjects) {
