@@ -396,11 +396,18 @@ absl::StatusOr<RestoreResult> Restore(const BackupStore& src, std::string_view i
   }
 
   uint64_t index = 0, bytes = 0;
-  store::WriteBatch batch;
   size_t pending = 0, pending_bytes = 0;
-  // Each batch is loaded on a worker of its own while the next one is gathered, one at a time and
-  // in order. Memory: two batches.
-  store::WriteBatch loading_batch;  // the worker's while `loading` is pending
+  // The entries stream into a bulk load (on RocksDB, straight into an SST file) as they are read;
+  // a full batch is committed on a worker of its own while the next one streams in, one at a
+  // time and in order. No batch is held in memory.
+  std::unique_ptr<store::BulkLoad> batch;  // started at its first put
+  auto put = [&](std::string_view key, std::string_view value) -> absl::Status {
+    if (batch == nullptr) {
+      ASSIGN_OR_RETURN(batch, target.StartBulkLoad());
+    }
+    return batch->Put(key, value);
+  };
+  std::unique_ptr<store::BulkLoad> loading_batch;  // the worker's while `loading` is pending
   uint64_t loading_index = 0, loading_bytes = 0;
   std::string loading_progress;  // empty for the last batch
   std::future<absl::Status> loading;
@@ -411,11 +418,11 @@ absl::StatusOr<RestoreResult> Restore(const BackupStore& src, std::string_view i
     if (progress) progress(loading_index, loading_bytes);
     return absl::OkStatus();
   };
-  // Loads the batch, in bulk where the store can, then records the progress so far under its own
-  // key: in a separate write, so the bulk-loaded files hold only the backup's keys, ascending from
-  // one batch to the next, and never overlap. A crash between the two leaves the progress of the
-  // batch before, and a rerun loads this batch again. After the last batch the progress is
-  // removed, so a later restore of the same backup starts afresh.
+  // Commits the batch, then records the progress so far under its own key: in a separate write,
+  // so the bulk-loaded files hold only the backup's keys, ascending from one batch to the next,
+  // and never overlap. A crash between the two leaves the progress of the batch before, and a
+  // rerun loads this batch again. After the last batch the progress is removed, so a later
+  // restore of the same backup starts afresh.
   auto flush = [&](bool last) -> absl::Status {
     RETURN_IF_ERROR(wait_loaded());
     if (Cancelled(cancel)) {
@@ -423,13 +430,13 @@ absl::StatusOr<RestoreResult> Restore(const BackupStore& src, std::string_view i
           "restore of backup {} cancelled after {} of {} entries", id, loading_index, m.entries));
     }
     loading_batch = std::move(batch);
-    batch = store::WriteBatch();
     pending = pending_bytes = 0;
     loading_index = index;
     loading_bytes = bytes;
     loading_progress = last ? std::string() : EncodeRestoreProgress(index, result);
     loading = loader.Submit([&]() -> absl::Status {
-      RETURN_IF_ERROR(target.WriteBulk(loading_batch));
+      if (loading_batch != nullptr) RETURN_IF_ERROR(loading_batch->Commit());
+      loading_batch.reset();
       return loading_progress.empty() ? target.Delete(progress_key)
                                       : target.Put(progress_key, loading_progress);
     });
@@ -469,7 +476,7 @@ absl::StatusOr<RestoreResult> Restore(const BackupStore& src, std::string_view i
       return absl::OkStatus();
     }
     if (!key.is_record) {
-      batch.Put(entry.key, entry.value);
+      RETURN_IF_ERROR(put(entry.key, entry.value));
       ++result.data_keys_restored;
       return absl::OkStatus();
     }
@@ -481,7 +488,7 @@ absl::StatusOr<RestoreResult> Restore(const BackupStore& src, std::string_view i
         return absl::OkStatus();
       }
     }
-    batch.Put(entry.key, entry.value);
+    RETURN_IF_ERROR(put(entry.key, entry.value));
     ++result.records_restored;
     return absl::OkStatus();
   };

@@ -5,11 +5,11 @@
 //
 // Each operation streams, whatever the site's size: at most two chunks are in memory (one being
 // gathered or checked while the one before it is hashed and written, or the next one read ahead
-// and hashed), and for a restore two write batches (one being loaded while the next is gathered).
-// Each reports progress after every chunk or batch with the entries
-// and bytes done so far, and checks its cancel flag (if given) at the same points: a cancelled
-// operation returns Cancelled, leaving an incomplete backup (never listed) or a restore that
-// the next call resumes.
+// and hashed); a restore streams its entries into the store (KvStore::StartBulkLoad), one batch
+// being committed while the next streams in. Each reports progress after every chunk or batch
+// with the entries and bytes done so far, and checks its cancel flag (if given) at the same points:
+// a cancelled operation returns Cancelled, leaving an incomplete backup (never listed) or a restore
+// that the next call resumes.
 #pragma once
 
 #include <atomic>
@@ -63,10 +63,11 @@ struct RestoreParams {
   std::string site;  // the site being restored; must be the backup's
   // Subjects whose entries must not come back (erased subjects). May be empty.
   std::function<bool(std::string_view subject)> skip_subject;
-  // Each write batch holds at most this many entries or about this many bytes. Large, because
-  // the store loads each batch in bulk (KvStore::WriteBulk: one file ingested per batch), and
-  // few large files beat many small ones (bench/backup_bench: 4 MiB batches restore at 50 MB/s,
-  // 32 MiB ones at 120 MB/s). Memory: two batches and two chunks.
+  // Each batch holds at most this many entries or about this many bytes. Large, because the
+  // store loads each batch in bulk (KvStore::BulkLoad: on RocksDB one file synced and ingested
+  // per batch), and few large files beat many small ones (bench/backup_bench, before batches
+  // streamed: 4 MiB batches restored at 50 MB/s, 32 MiB ones at 120 MB/s). A batch streams into
+  // the store: its size costs disk, not memory.
   size_t batch_entries = 100000;
   size_t batch_bytes = 32 << 20;
 };
@@ -83,10 +84,11 @@ struct RestoreResult {
 };
 
 // Verifies backup `id` (VerifyBackup), then writes its entries into `target`, the KvStore of
-// site `params.site`, in atomic batches. Each batch also records, under `restore/<id>`, how far
-// the restore got and its counts, so a restore stopped by a crash or `cancel` resumes there
-// when called again (verifying the whole backup again first); the last batch removes that
-// record, so restoring the same backup later starts afresh. Progress is reported per batch.
+// site `params.site`, in atomic batches. After each batch a record under `restore/<id>` says
+// how far the restore got and its counts, so a restore stopped by a crash or `cancel` resumes
+// there when called again (verifying the whole backup again first; a batch loaded but not yet
+// recorded is loaded again); after the last batch that record is removed, so restoring the same
+// backup later starts afresh. Progress is reported per batch.
 // Per subject:
 //   - skip_subject(subject): none of its entries are written (skipped_erased);
 //   - the target holds a data key of a class for it that differs from the backup's: its newer

@@ -85,6 +85,44 @@ class Snapshot {
   virtual absl::Status Scan(std::string_view prefix, const ScanFn& fn) const = 0;
 };
 
+// A bulk load: puts in strictly ascending key order, streamed into the backend as they come
+// (on RocksDB, straight into an SST file), then made durable and visible all at once by Commit.
+// Nothing is visible before Commit; a load destroyed without Commit leaves nothing behind. Not
+// thread-safe: one thread at a time, though Commit may run on another thread than the puts.
+class BulkLoad {
+ public:
+  virtual ~BulkLoad() = default;
+  // REQUIRES: `key` greater than every key put before in this load (InvalidArgument otherwise,
+  // and the load can only be abandoned).
+  virtual absl::Status Put(std::string_view key, std::string_view value) = 0;
+  // Makes every put durable and visible atomically, replacing the values of those keys; OK and
+  // nothing done when nothing was put. At most once.
+  virtual absl::Status Commit() = 0;
+};
+
+class KvStore;
+
+// The bulk load of a backend that has none of its own: the puts gathered into one batch, given to
+// KvStore::WriteBulk on Commit.
+class BatchBulkLoad final : public BulkLoad {
+ public:
+  explicit BatchBulkLoad(KvStore& store) : store_(store) {}
+  absl::Status Put(std::string_view key, std::string_view value) override {
+    if (!batch_.empty() && key <= last_key_) {
+      return absl::InvalidArgumentError("bulk load: keys must be put in strictly ascending order");
+    }
+    last_key_.assign(key);
+    batch_.Put(key, value);
+    return absl::OkStatus();
+  }
+  absl::Status Commit() override;
+
+ private:
+  KvStore& store_;
+  WriteBatch batch_;
+  std::string last_key_;
+};
+
 class KvStore {
  public:
   virtual ~KvStore() = default;
@@ -110,6 +148,13 @@ class KvStore {
   // over earlier ones on the same key; expectations checked). The default is Write.
   virtual absl::Status WriteBulk(const WriteBatch& batch) { return Write(batch); }
 
+  // Starts a bulk load (see BulkLoad) for many puts in ascending key order: a restore streams
+  // a backup into it without holding a batch in memory. The default gathers a WriteBatch for
+  // WriteBulk.
+  virtual absl::StatusOr<std::unique_ptr<BulkLoad>> StartBulkLoad() {
+    return std::make_unique<BatchBulkLoad>(*this);
+  }
+
   // Visits every key starting with `prefix`, in ascending order, from a consistent view.
   virtual absl::Status Scan(std::string_view prefix, const ScanFn& fn) const = 0;
 
@@ -125,5 +170,12 @@ class KvStore {
   // Takes a consistent snapshot of the whole store.
   virtual absl::StatusOr<std::unique_ptr<Snapshot>> GetSnapshot() const = 0;
 };
+
+inline absl::Status BatchBulkLoad::Commit() {
+  if (batch_.empty()) return absl::OkStatus();
+  absl::Status status = store_.WriteBulk(batch_);
+  batch_ = WriteBatch();
+  return status;
+}
 
 }  // namespace domicile::store

@@ -225,6 +225,44 @@ TEST_P(KvStoreConformanceTest, WriteBulkIsAWriteOfManyPutsWhereTheLastPutWins) {
   EXPECT_EQ(store().Get("c").value_or("<error>"), "1");
 }
 
+TEST_P(KvStoreConformanceTest, BulkLoadIsInvisibleUntilCommitThenVisibleAllAtOnce) {
+  ASSERT_OK(store().Put("b/0002", "old"));
+  ASSERT_OK(store().Put("b/keep", "old"));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<BulkLoad> load, store().StartBulkLoad());
+  const std::string value(4096, 'v');
+  for (int i = 0; i < 500; ++i) ASSERT_OK(load->Put(fmt::format("b/{:04d}", i), value));
+  ASSERT_OK(load->Put(std::string("b/\xff\0", 4), "binary key"));
+  EXPECT_THAT(store().Get("b/0001"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(store().Get("b/0002").value_or("<error>"), "old");
+  ASSERT_OK(load->Commit());
+  EXPECT_EQ(store().Get("b/0001").value_or("<error>"), value);
+  EXPECT_EQ(store().Get("b/0002").value_or("<error>"), value);
+  EXPECT_EQ(store().Get(std::string("b/\xff\0", 4)).value_or("<error>"), "binary key");
+  EXPECT_EQ(store().Get("b/keep").value_or("<error>"), "old");
+  EXPECT_EQ(ScanKeys(store(), "b/").size(), 502u);
+  // A later ordinary write still wins over it.
+  ASSERT_OK(store().Put("b/0001", "newer"));
+  EXPECT_EQ(store().Get("b/0001").value_or("<error>"), "newer");
+}
+
+TEST_P(KvStoreConformanceTest, BulkLoadRefusesKeysOutOfOrderAndAnAbandonedOneLeavesNothing) {
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<BulkLoad> load, store().StartBulkLoad());
+    ASSERT_OK(load->Put("k/2", "v"));
+    EXPECT_THAT(load->Put("k/1", "v"), StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(load->Put("k/2", "again"), StatusIs(absl::StatusCode::kInvalidArgument));
+  }  // abandoned
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<BulkLoad> load, store().StartBulkLoad());
+    ASSERT_OK(load->Put("k/3", "v"));
+  }  // abandoned
+  EXPECT_THAT(ScanKeys(store(), "k/"), IsEmpty());
+  // Nothing put: a commit is OK and writes nothing.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<BulkLoad> empty, store().StartBulkLoad());
+  EXPECT_OK(empty->Commit());
+  EXPECT_THAT(ScanKeys(store(), ""), IsEmpty());
+}
+
 TEST_P(KvStoreConformanceTest, ScanFromStartsAtTheFirstKeyNotBeforeStart) {
   for (auto it = BoundaryKeys().rbegin(); it != BoundaryKeys().rend(); ++it) {
     ASSERT_OK(store().Put(*it, "v"));

@@ -134,6 +134,61 @@ class RocksDbSnapshot : public Snapshot {
   const rocksdb::Snapshot* const snapshot_;
 };
 
+// A bulk load streamed into one SST file under <db>/ingest and ingested on Commit. The file is
+// removed if the load is abandoned; one left by a crash is removed when the store next opens.
+class RocksDbBulkLoad final : public BulkLoad {
+ public:
+  RocksDbBulkLoad(rocksdb::DB* db, std::shared_mutex* write_mu, std::filesystem::path file)
+      : db_(db),
+        write_mu_(write_mu),
+        file_(std::move(file)),
+        // The file is read soon after it is loaded: keep its pages cached.
+        writer_(rocksdb::EnvOptions(), db->GetOptions(), /*column_family=*/nullptr,
+                /*invalidate_page_cache=*/false) {}
+  ~RocksDbBulkLoad() override {
+    if (committed_) return;
+    // The writer abandons its file when destroyed; unlinked now, it is gone once closed.
+    std::error_code ec;
+    std::filesystem::remove(file_, ec);
+  }
+  RocksDbBulkLoad(const RocksDbBulkLoad&) = delete;
+  RocksDbBulkLoad& operator=(const RocksDbBulkLoad&) = delete;
+
+  absl::Status Put(std::string_view key, std::string_view value) override {
+    if (absl::Status s = CheckKey(key); !s.ok()) return s;
+    if (committed_) return absl::FailedPreconditionError("bulk load: already committed");
+    if (!opened_) {
+      if (absl::Status s = FromRocksDb(writer_.Open(file_.string())); !s.ok()) return s;
+      opened_ = true;
+    }
+    return FromRocksDb(writer_.Put(ToSlice(key), ToSlice(value)));
+  }
+
+  absl::Status Commit() override {
+    if (committed_) return absl::FailedPreconditionError("bulk load: already committed");
+    committed_ = true;
+    if (!opened_) return absl::OkStatus();  // nothing was put
+    rocksdb::Status s = writer_.Finish();
+    if (s.ok()) {
+      rocksdb::IngestExternalFileOptions ingest;
+      ingest.move_files = true;  // the file becomes the database's (synced, then in the manifest)
+      std::shared_lock lock(*write_mu_);
+      s = db_->IngestExternalFile({file_.string()}, ingest);
+    }
+    std::error_code ec;
+    std::filesystem::remove(file_, ec);  // gone already when it was moved in
+    return FromRocksDb(s);
+  }
+
+ private:
+  rocksdb::DB* const db_;
+  std::shared_mutex* const write_mu_;
+  const std::filesystem::path file_;
+  rocksdb::SstFileWriter writer_;
+  bool opened_ = false;
+  bool committed_ = false;
+};
+
 class RocksDbStore : public KvStore {
  public:
   RocksDbStore(std::unique_ptr<rocksdb::DB> db, bool sync_writes) : db_(std::move(db)) {
@@ -211,30 +266,19 @@ class RocksDbStore : public KvStore {
       ops.push_back(&op);
     }
     auto by_key = [](const WriteBatch::Op* a, const WriteBatch::Op* b) { return a->key < b->key; };
-    if (!std::is_sorted(ops.begin(), ops.end(), by_key)) {  // a restore's batches come in order
+    if (!std::is_sorted(ops.begin(), ops.end(), by_key)) {
       std::stable_sort(ops.begin(), ops.end(), by_key);
     }
-    const std::filesystem::path file = std::filesystem::path(db_->GetName()) / kIngestDir /
-                                       fmt::format("bulk-{}.sst", next_file_.fetch_add(1));
-    // The file is read soon after it is loaded: keep its pages cached.
-    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions(),
-                                  /*column_family=*/nullptr,
-                                  /*invalidate_page_cache=*/false);
-    rocksdb::Status s = writer.Open(file.string());
-    for (size_t i = 0; s.ok() && i < ops.size(); ++i) {
+    RocksDbBulkLoad load(db_.get(), &write_mu_, NextIngestFile());
+    for (size_t i = 0; i < ops.size(); ++i) {
       if (i + 1 < ops.size() && ops[i + 1]->key == ops[i]->key) continue;  // a later put wins
-      s = writer.Put(ToSlice(ops[i]->key), ToSlice(ops[i]->value));
+      if (absl::Status s = load.Put(ops[i]->key, ops[i]->value); !s.ok()) return s;
     }
-    if (s.ok()) s = writer.Finish();
-    if (s.ok()) {
-      rocksdb::IngestExternalFileOptions ingest;
-      ingest.move_files = true;  // the file becomes the database's (synced, then in the manifest)
-      std::shared_lock lock(write_mu_);
-      s = db_->IngestExternalFile({file.string()}, ingest);
-    }
-    std::error_code ec;
-    std::filesystem::remove(file, ec);  // gone already when it was moved in
-    return FromRocksDb(s);
+    return load.Commit();
+  }
+
+  absl::StatusOr<std::unique_ptr<BulkLoad>> StartBulkLoad() override {
+    return std::make_unique<RocksDbBulkLoad>(db_.get(), &write_mu_, NextIngestFile());
   }
 
   absl::Status Scan(std::string_view prefix, const ScanFn& fn) const override {
@@ -254,6 +298,11 @@ class RocksDbStore : public KvStore {
  private:
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions write_options_;
+  std::filesystem::path NextIngestFile() {
+    return std::filesystem::path(db_->GetName()) / kIngestDir /
+           fmt::format("bulk-{}.sst", next_file_.fetch_add(1));
+  }
+
   std::atomic<uint64_t> next_file_{0};
   // Writers share it; a conditional Write holds it alone between its check and its write.
   std::shared_mutex write_mu_;

@@ -23,6 +23,9 @@ class SharedKvStore final : public KvStore {
   absl::Status Delete(std::string_view key) override { return inner_->Delete(key); }
   absl::Status Write(const WriteBatch& batch) override { return inner_->Write(batch); }
   absl::Status WriteBulk(const WriteBatch& batch) override { return inner_->WriteBulk(batch); }
+  absl::StatusOr<std::unique_ptr<BulkLoad>> StartBulkLoad() override {
+    return inner_->StartBulkLoad();
+  }
   absl::Status Scan(std::string_view prefix, const ScanFn& fn) const override {
     return inner_->Scan(prefix, fn);
   }
