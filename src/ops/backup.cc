@@ -11,6 +11,7 @@
 #include "nlohmann/json.hpp"
 #include "ops/merkle_root.h"
 #include "util/encoding.h"
+#include "util/page_buffer.h"
 #include "util/status_macros.h"
 #include "util/worker.h"
 #include "vault/events.h"
@@ -178,11 +179,14 @@ absl::StatusOr<BackupManifest> Verify(const BackupStore& src, std::string_view i
 class ChunkWriter {
  public:
   ChunkWriter(BackupStore& dest, BackupManifest& manifest, MerkleRoot& root)
-      : dest_(dest), manifest_(manifest), root_(root), limit_(dest.chunk_bytes()) {
-    // A chunk ends with the entry that reaches the limit: room for it too, so the buffers are
-    // allocated once, not grown (a copy of the whole chunk) by the last entry of each.
-    for (Chunk* c : {&filling_, &in_flight_}) c->bytes.reserve(limit_ + kEntrySlack);
-  }
+      : dest_(dest),
+        manifest_(manifest),
+        root_(root),
+        limit_(dest.chunk_bytes()),
+        // A chunk ends with the entry that reaches the limit: room for it too, so the buffers are
+        // mapped once, not grown (a copy of the whole chunk) by the last entry of each.
+        filling_{PageBuffer(limit_ + kEntrySlack), {}},
+        in_flight_{PageBuffer(limit_ + kEntrySlack), {}} {}
   ~ChunkWriter() {  // the workers' tasks use the chunk in flight
     if (hashing_.valid()) hashing_.wait();
     if (writing_.valid()) writing_.wait();
@@ -191,7 +195,9 @@ class ChunkWriter {
   ChunkWriter& operator=(const ChunkWriter&) = delete;
 
   void Append(std::string_view key, std::string_view value) {
-    AppendBackupEntry(filling_.bytes, key, value);
+    const size_t n = BackupEntrySize(key, value);
+    EncodeBackupEntry(filling_.bytes.Extend(n), key, value);
+    filling_.bytes.Commit(n);
     filling_.ends.push_back(filling_.bytes.size());
   }
   bool Full() const { return filling_.bytes.size() >= limit_; }
@@ -201,21 +207,23 @@ class ChunkWriter {
   absl::Status Flush() {
     if (filling_.ends.empty()) return absl::OkStatus();
     RETURN_IF_ERROR(Wait());
-    std::swap(filling_, in_flight_);
+    filling_.bytes.Swap(in_flight_.bytes);
+    filling_.ends.swap(in_flight_.ends);
     filling_.bytes.clear();
     filling_.ends.clear();
     const auto index = static_cast<uint32_t>(manifest_.chunks.size());
     hashing_ = hasher_.Submit([this] {
       size_t start = 0;
+      const std::string_view bytes = in_flight_.bytes.view();
       for (size_t end : in_flight_.ends) {
-        root_.Add(AsBytes(std::string_view(in_flight_.bytes).substr(start, end - start)));
+        root_.Add(AsBytes(bytes.substr(start, end - start)));
         start = end;
       }
-      in_flight_sha256_ = HexEncode(crypto::Sha256(AsBytes(in_flight_.bytes)));
+      in_flight_sha256_ = HexEncode(crypto::Sha256(AsBytes(bytes)));
       return absl::OkStatus();
     });
     writing_ = writer_.Submit(
-        [this, index] { return dest_.WriteChunk(manifest_.id, index, in_flight_.bytes); });
+        [this, index] { return dest_.WriteChunk(manifest_.id, index, in_flight_.bytes.view()); });
     return absl::OkStatus();
   }
 
@@ -240,7 +248,7 @@ class ChunkWriter {
 
  private:
   struct Chunk {
-    std::string bytes;
+    PageBuffer bytes;
     std::vector<size_t> ends;  // where each entry ends in `bytes`
   };
   static constexpr size_t kEntrySlack = 64 << 10;

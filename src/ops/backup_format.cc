@@ -1,6 +1,7 @@
 #include "ops/backup_format.h"
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <set>
 
@@ -205,17 +206,27 @@ absl::StatusOr<BackupEntryKey> CheckBackupEntry(std::string_view key, std::strin
   return parsed;
 }
 
-void AppendBackupEntry(std::string& out, std::string_view key, std::string_view value) {
-  auto append_u32 = [&out](size_t n) {
-    const uint32_t v = static_cast<uint32_t>(n);
-    const char be[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
-                        static_cast<char>(v >> 8), static_cast<char>(v)};
-    out.append(be, 4);
+char* EncodeBackupEntry(char* out, std::string_view key, std::string_view value) {
+  auto put_u32 = [&out](size_t n) {
+    const auto v = static_cast<uint32_t>(n);
+    out[0] = static_cast<char>(v >> 24);
+    out[1] = static_cast<char>(v >> 16);
+    out[2] = static_cast<char>(v >> 8);
+    out[3] = static_cast<char>(v);
+    out += 4;
   };
-  append_u32(key.size());
-  out.append(key);
-  append_u32(value.size());
-  out.append(value);
+  put_u32(key.size());
+  std::memcpy(out, key.data(), key.size());
+  out += key.size();
+  put_u32(value.size());
+  std::memcpy(out, value.data(), value.size());
+  return out + value.size();
+}
+
+void AppendBackupEntry(std::string& out, std::string_view key, std::string_view value) {
+  const size_t start = out.size();
+  out.resize(start + BackupEntrySize(key, value));
+  EncodeBackupEntry(out.data() + start, key, value);
 }
 
 absl::StatusOr<bool> ChunkReader::Next(Entry& entry) {

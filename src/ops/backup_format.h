@@ -60,6 +60,13 @@ absl::StatusOr<BackupEntryKey> CheckBackupEntry(std::string_view key, std::strin
 // Appends one encoded entry to `out`. REQUIRES: key and value shorter than 4 GiB.
 void AppendBackupEntry(std::string& out, std::string_view key, std::string_view value);
 
+// The size of an encoded entry, and the encoding itself written at `out` (which must have room
+// for that many bytes); returns the end of what was written.
+inline size_t BackupEntrySize(std::string_view key, std::string_view value) {
+  return 8 + key.size() + value.size();
+}
+char* EncodeBackupEntry(char* out, std::string_view key, std::string_view value);
+
 // Reads the entries of one chunk front to back.
 class ChunkReader {
  public:
