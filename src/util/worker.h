@@ -6,63 +6,31 @@
 // The destructor waits for every task given.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <future>
-#include <mutex>
-#include <thread>
+#include <memory>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "util/thread_pool.h"
 
 namespace domicile {
 
 class Worker {
  public:
-  Worker() : thread_([this] { Run(); }) {}
-  ~Worker() {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    wake_.notify_one();
-    thread_.join();
-  }
+  Worker() = default;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
   std::future<absl::Status> Submit(std::function<absl::Status()> task) {
-    std::packaged_task<absl::Status()> job(std::move(task));
-    std::future<absl::Status> done = job.get_future();
-    {
-      std::lock_guard lock(mu_);
-      jobs_.push_back(std::move(job));
-    }
-    wake_.notify_one();
+    auto job = std::make_shared<std::packaged_task<absl::Status()>>(std::move(task));
+    std::future<absl::Status> done = job->get_future();
+    thread_.Post([job] { (*job)(); });
     return done;
   }
 
  private:
-  void Run() {
-    for (;;) {
-      std::packaged_task<absl::Status()> job;
-      {
-        std::unique_lock lock(mu_);
-        wake_.wait(lock, [&] { return done_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<std::packaged_task<absl::Status()>> jobs_;  // guarded by mu_
-  bool done_ = false;                                    // guarded by mu_
-  std::thread thread_;
+  ThreadPool thread_{1};  // its destructor runs every task posted, then joins
 };
 
 }  // namespace domicile
