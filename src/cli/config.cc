@@ -15,110 +15,13 @@
 #include "util/encoding.h"
 #include "util/file.h"
 #include "util/status_macros.h"
+#include "util/toml_checker.h"
 #include "vault/names.h"
 
 namespace domicile::cli {
 namespace {
 
-// Collects problems while walking the TOML tree.
-class Checker {
- public:
-  explicit Checker(std::string_view file) : file_(file) {}
-
-  void Problem(const toml::node* node, std::string message) {
-    ConfigProblem p{file_, 0, 0, std::move(message)};
-    if (node != nullptr) {
-      p.line = static_cast<int>(node->source().begin.line);
-      p.column = static_cast<int>(node->source().begin.column);
-    }
-    problems_.push_back(std::move(p));
-  }
-
-  // Reports keys of `table` that are not in `known`.
-  void OnlyKeys(const toml::table& table, std::string_view where,
-                std::initializer_list<std::string_view> known) {
-    for (const auto& [key, node] : table) {
-      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-        Problem(&node, fmt::format("unknown key '{}' in {}", std::string(key.str()), where));
-      }
-    }
-  }
-
-  bool String(const toml::table& table, std::string_view key, std::string& out, bool required,
-              std::string_view where) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) {
-      if (required) Problem(&table, fmt::format("{} needs '{}'", where, key));
-      return false;
-    }
-    if (!node->is_string()) {
-      Problem(node, fmt::format("'{}' in {} must be a string", key, where));
-      return false;
-    }
-    out = node->as_string()->get();
-    return true;
-  }
-
-  bool Integer(const toml::table& table, std::string_view key, int64_t min, int64_t max,
-               int64_t& out, std::string_view where) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return false;
-    if (!node->is_integer()) {
-      Problem(node, fmt::format("'{}' in {} must be an integer", key, where));
-      return false;
-    }
-    int64_t v = node->as_integer()->get();
-    if (v < min || v > max) {
-      Problem(node, fmt::format("'{}' in {} must be between {} and {}", key, where, min, max));
-      return false;
-    }
-    out = v;
-    return true;
-  }
-
-  bool Bool(const toml::table& table, std::string_view key, bool& out, std::string_view where) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return false;
-    if (!node->is_boolean()) {
-      Problem(node, fmt::format("'{}' in {} must be true or false", key, where));
-      return false;
-    }
-    out = node->as_boolean()->get();
-    return true;
-  }
-
-  bool StringArray(const toml::table& table, std::string_view key, std::vector<std::string>& out,
-                   std::string_view where) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return false;
-    const toml::array* array = node->as_array();
-    if (array == nullptr) {
-      Problem(node, fmt::format("'{}' in {} must be an array of strings", key, where));
-      return false;
-    }
-    bool ok = true;
-    for (const toml::node& item : *array) {
-      if (!item.is_string()) {
-        Problem(&item, fmt::format("'{}' in {} must contain only strings", key, where));
-        ok = false;
-        continue;
-      }
-      out.push_back(item.as_string()->get());
-    }
-    return ok;
-  }
-
-  // Reports `status` (a validation error) at `node`.
-  void Check(const toml::node* node, const absl::Status& status) {
-    if (!status.ok()) Problem(node, std::string(status.message()));
-  }
-
-  std::vector<ConfigProblem> TakeProblems() { return std::move(problems_); }
-
- private:
-  std::string file_;
-  std::vector<ConfigProblem> problems_;
-};
+using Checker = ::domicile::TomlChecker;
 
 // A C2SP note key name: non-empty, no whitespace, no '+'.
 absl::Status ValidateNoteName(std::string_view name, std::string_view what) {
@@ -691,11 +594,6 @@ void ParsePrincipals(Checker& c, const toml::table& root, Config& config, Config
 }
 
 }  // namespace
-
-std::string ConfigProblem::ToString() const {
-  if (line == 0) return fmt::format("{}: {}", file, message);
-  return fmt::format("{}:{}:{}: {}", file, line, column, message);
-}
 
 absl::Status SplitHostPort(std::string_view listen, std::string& host, uint16_t& port) {
   size_t colon = listen.rfind(':');

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "util/config_problem.h"
 #include "util/duration.h"
 #include "vault/network_map.h"
 #include "vault/principal.h"
@@ -143,13 +144,7 @@ struct Config {
 
 using ::domicile::ParseDuration;  // util/duration.h
 
-struct ConfigProblem {
-  std::string file;
-  int line = 0;    // 1-based; 0 when the problem has no single place
-  int column = 0;  // 1-based; 0 when unknown
-  std::string message;
-  std::string ToString() const;  // "file:line:column: message"
-};
+using ::domicile::ConfigProblem;  // util/config_problem.h
 
 // Parses `text` (named `file` in problems). Returns the config only if there are no problems.
 struct ParsedConfig {

@@ -9,90 +9,12 @@
 #include "toml++/toml.h"
 #include "util/duration.h"
 #include "util/file.h"
+#include "util/toml_checker.h"
 
 namespace domicile::router {
 namespace {
 
-// Collects problems while walking the TOML tree, each at the place it was found.
-class Checker {
- public:
-  explicit Checker(std::string_view file) : file_(file) {}
-
-  void Problem(const toml::node* node, std::string message) {
-    RouterConfigProblem p{file_, 0, 0, std::move(message)};
-    if (node != nullptr) {
-      p.line = static_cast<int>(node->source().begin.line);
-      p.column = static_cast<int>(node->source().begin.column);
-    }
-    problems_.push_back(std::move(p));
-  }
-
-  void OnlyKeys(const toml::table& table, std::string_view where,
-                std::initializer_list<std::string_view> known) {
-    for (const auto& [key, node] : table) {
-      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-        Problem(&node, fmt::format("unknown key '{}' in {}", std::string(key.str()), where));
-      }
-    }
-  }
-
-  // Sets `out` from a string value; false if absent or of another type.
-  bool String(const toml::table& table, std::string_view key, std::string& out, bool required,
-              std::string_view where) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) {
-      if (required) Problem(&table, fmt::format("{} needs '{}'", where, key));
-      return false;
-    }
-    if (!node->is_string()) {
-      Problem(node, fmt::format("'{}' in {} must be a string", key, where));
-      return false;
-    }
-    out = node->as_string()->get();
-    return true;
-  }
-
-  bool Integer(const toml::table& table, std::string_view key, int64_t min, int64_t max,
-               int64_t& out, std::string_view where) {
-    const toml::node* node = table.get(key);
-    if (node == nullptr) return false;
-    if (!node->is_integer()) {
-      Problem(node, fmt::format("'{}' in {} must be an integer", key, where));
-      return false;
-    }
-    const int64_t v = node->as_integer()->get();
-    if (v < min || v > max) {
-      Problem(node, fmt::format("'{}' in {} must be between {} and {}", key, where, min, max));
-      return false;
-    }
-    out = v;
-    return true;
-  }
-
-  // A duration such as "1s" within [min, max].
-  void Duration(const toml::table& table, std::string_view key, std::chrono::milliseconds min,
-                std::chrono::milliseconds max, std::chrono::milliseconds& out,
-                std::string_view where) {
-    std::string text;
-    if (!String(table, key, text, false, where)) return;
-    absl::StatusOr<std::chrono::milliseconds> d = ParseDuration(text);
-    if (!d.ok()) {
-      Problem(table.get(key),
-              fmt::format("'{}' in {}: {}", key, where, std::string(d.status().message())));
-    } else if (*d < min || *d > max) {
-      Problem(table.get(key), fmt::format("'{}' in {} must be between {}ms and {}ms", key, where,
-                                          min.count(), max.count()));
-    } else {
-      out = *d;
-    }
-  }
-
-  std::vector<RouterConfigProblem> TakeProblems() { return std::move(problems_); }
-
- private:
-  std::string file_;
-  std::vector<RouterConfigProblem> problems_;
-};
+using Checker = ::domicile::TomlChecker;
 
 bool IsEnvName(std::string_view name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
@@ -198,11 +120,6 @@ bool IsNodeId(std::string_view id) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-';
   });
-}
-
-std::string RouterConfigProblem::ToString() const {
-  if (line == 0) return fmt::format("{}: {}", file, message);
-  return fmt::format("{}:{}:{}: {}", file, line, column, message);
 }
 
 absl::Status SplitListenAddress(std::string_view listen, std::string& host, uint16_t& port) {

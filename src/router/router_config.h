@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "util/config_problem.h"
 
 namespace domicile::router {
 
@@ -38,13 +39,7 @@ struct RouterConfig {
   std::vector<NodeConfig> nodes;
 };
 
-struct RouterConfigProblem {
-  std::string file;
-  int line = 0;    // 1-based; 0 when the problem has no single place
-  int column = 0;  // 1-based; 0 when unknown
-  std::string message;
-  std::string ToString() const;  // "file:line:column: message"
-};
+using RouterConfigProblem = ::domicile::ConfigProblem;  // util/config_problem.h
 
 struct ParsedRouterConfig {
   RouterConfig config;
