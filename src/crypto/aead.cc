@@ -91,14 +91,18 @@ bool AddAad(EVP_CIPHER_CTX* ctx, ByteView aad) {
 
 }  // namespace
 
-absl::StatusOr<Bytes> Aes256GcmSeal(ByteView key, ByteView nonce, ByteView plaintext,
-                                    ByteView aad) {
+absl::Status Aes256GcmSealTo(ByteView key, ByteView nonce, ByteView plaintext, ByteView aad,
+                             std::span<uint8_t> out) {
   if (absl::Status s = CheckSizes(key, nonce, plaintext, aad); !s.ok()) return s;
+  if (out.size() != plaintext.size() + kGcmTagSize) {
+    return absl::InvalidArgumentError(
+        fmt::format("AES-256-GCM seal of {} bytes needs {} bytes of output, got {}",
+                    plaintext.size(), plaintext.size() + kGcmTagSize, out.size()));
+  }
   absl::StatusOr<EVP_CIPHER_CTX*> keyed = ThreadCipher::Keyed(true, key, nonce);
   if (!keyed.ok()) return keyed.status();
   EVP_CIPHER_CTX* ctx = *keyed;
 
-  Bytes out(plaintext.size() + kGcmTagSize);
   int len = 0;
   int final_len = 0;
   if (!AddAad(ctx, aad) ||
@@ -111,11 +115,11 @@ absl::StatusOr<Bytes> Aes256GcmSeal(ByteView key, ByteView nonce, ByteView plain
     ThreadCipher::Discard(true);
     return OpenSslError("AES-256-GCM seal");
   }
-  return out;
+  return absl::OkStatus();
 }
 
-absl::StatusOr<Bytes> Aes256GcmOpen(ByteView key, ByteView nonce, ByteView ciphertext_and_tag,
-                                    ByteView aad) {
+absl::Status Aes256GcmOpenTo(ByteView key, ByteView nonce, ByteView ciphertext_and_tag,
+                             ByteView aad, std::span<uint8_t> out) {
   if (absl::Status s = CheckSizes(key, nonce, ciphertext_and_tag, aad); !s.ok()) return s;
   if (ciphertext_and_tag.size() < kGcmTagSize) {
     return absl::InvalidArgumentError(
@@ -124,12 +128,16 @@ absl::StatusOr<Bytes> Aes256GcmOpen(ByteView key, ByteView nonce, ByteView ciphe
   }
   const ByteView ciphertext = ciphertext_and_tag.first(ciphertext_and_tag.size() - kGcmTagSize);
   const ByteView tag = ciphertext_and_tag.last(kGcmTagSize);
+  if (out.size() != ciphertext.size()) {
+    return absl::InvalidArgumentError(
+        fmt::format("AES-256-GCM open of {} bytes needs {} bytes of output, got {}",
+                    ciphertext_and_tag.size(), ciphertext.size(), out.size()));
+  }
 
   absl::StatusOr<EVP_CIPHER_CTX*> keyed = ThreadCipher::Keyed(false, key, nonce);
   if (!keyed.ok()) return keyed.status();
   EVP_CIPHER_CTX* ctx = *keyed;
 
-  Bytes out(ciphertext.size());
   int len = 0;
   // The tag buffer is only read; OpenSSL's ctrl signature is not const-correct.
   if (!AddAad(ctx, aad) ||
@@ -148,6 +156,29 @@ absl::StatusOr<Bytes> Aes256GcmOpen(ByteView key, ByteView nonce, ByteView ciphe
     ClearOpenSslErrors();
     Cleanse(out);
     return absl::DataLossError("authentication failed");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Bytes> Aes256GcmSeal(ByteView key, ByteView nonce, ByteView plaintext,
+                                    ByteView aad) {
+  if (absl::Status s = CheckSizes(key, nonce, plaintext, aad); !s.ok()) return s;
+  Bytes out(plaintext.size() + kGcmTagSize);
+  if (absl::Status s = Aes256GcmSealTo(key, nonce, plaintext, aad, out); !s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<Bytes> Aes256GcmOpen(ByteView key, ByteView nonce, ByteView ciphertext_and_tag,
+                                    ByteView aad) {
+  if (absl::Status s = CheckSizes(key, nonce, ciphertext_and_tag, aad); !s.ok()) return s;
+  if (ciphertext_and_tag.size() < kGcmTagSize) {
+    return absl::InvalidArgumentError(
+        fmt::format("AES-256-GCM input must hold a {}-byte tag, got {} bytes", kGcmTagSize,
+                    ciphertext_and_tag.size()));
+  }
+  Bytes out(ciphertext_and_tag.size() - kGcmTagSize);
+  if (absl::Status s = Aes256GcmOpenTo(key, nonce, ciphertext_and_tag, aad, out); !s.ok()) {
+    return s;
   }
   return out;
 }

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 
 #include "absl/status/statusor.h"
 #include "util/bytes.h"
@@ -33,5 +35,14 @@ absl::StatusOr<Bytes> Aes256GcmSeal(ByteView key, ByteView nonce, ByteView plain
 // size, input shorter than the tag, or an input exceeding INT_MAX bytes.
 absl::StatusOr<Bytes> Aes256GcmOpen(ByteView key, ByteView nonce, ByteView ciphertext_and_tag,
                                     ByteView aad);
+
+// The same two, writing into the caller's memory: for bulk work (a migration) that seals or
+// opens many values into buffers it reuses. `out` must be exactly plaintext.size() +
+// kGcmTagSize bytes for a seal, ciphertext_and_tag.size() - kGcmTagSize for an open
+// (InvalidArgument otherwise). On a failed open, `out` is zeroed.
+absl::Status Aes256GcmSealTo(ByteView key, ByteView nonce, ByteView plaintext, ByteView aad,
+                             std::span<uint8_t> out);
+absl::Status Aes256GcmOpenTo(ByteView key, ByteView nonce, ByteView ciphertext_and_tag,
+                             ByteView aad, std::span<uint8_t> out);
 
 }  // namespace domicile::crypto

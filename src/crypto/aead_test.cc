@@ -46,6 +46,27 @@ TEST(Aes256GcmTest, GcmSpecTestCase16Open) {
   EXPECT_EQ(opened, v.plaintext);
 }
 
+TEST(Aes256GcmTest, SealToAndOpenToWriteTheSameBytesIntoTheCallersMemory) {
+  Case16 v;
+  Bytes sealed(v.plaintext.size() + kGcmTagSize, 0xaa);
+  ASSERT_OK(Aes256GcmSealTo(v.key, v.nonce, v.plaintext, v.aad, sealed));
+  EXPECT_EQ(HexEncode(sealed), v.sealed_hex);
+  Bytes opened(v.plaintext.size(), 0xaa);
+  ASSERT_OK(Aes256GcmOpenTo(v.key, v.nonce, sealed, v.aad, opened));
+  EXPECT_EQ(opened, v.plaintext);
+  // A tampered input leaves zeros, not a partial plaintext.
+  sealed[0] ^= 1;
+  EXPECT_THAT(Aes256GcmOpenTo(v.key, v.nonce, sealed, v.aad, opened),
+              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_EQ(opened, Bytes(v.plaintext.size(), 0));
+  // The output must fit exactly.
+  Bytes small(v.plaintext.size());
+  EXPECT_THAT(Aes256GcmSealTo(v.key, v.nonce, v.plaintext, v.aad, small),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Aes256GcmOpenTo(v.key, v.nonce, Hex(v.sealed_hex), v.aad, sealed),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(Aes256GcmTest, GcmSpecTestCase13EmptyPlaintextAndAad) {
   const Bytes key(32, 0);
   const Bytes nonce(12, 0);

@@ -7,10 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "crypto/aead.h"
 #include "crypto/secret_bytes.h"
 #include "keys/key_provider.h"
 #include "util/bytes.h"
@@ -35,6 +37,19 @@ absl::StatusOr<Bytes> SealValue(ByteView data_key, const RecordBinding& binding,
 
 // Opens a SealValue result. DataLoss if the key or binding differ or the bytes were altered.
 absl::StatusOr<Bytes> OpenValue(ByteView data_key, const RecordBinding& binding, ByteView envelope);
+
+// The two for bulk work (a migration) that reuses its buffers and draws its nonces many at a
+// time. SealValueTo writes SealValue's format into `out`, exactly SealedValueSize(plaintext)
+// bytes, with the caller's `nonce`: kGcmNonceSize random bytes never used before under this
+// key. OpenValueTo resizes `plaintext` to fit (reusing its capacity); on a failure it is left
+// empty.
+inline constexpr size_t SealedValueSize(size_t plaintext_size) {
+  return 1 + crypto::kGcmNonceSize + plaintext_size + crypto::kGcmTagSize;
+}
+absl::Status SealValueTo(ByteView data_key, const RecordBinding& binding, ByteView nonce,
+                         ByteView plaintext, std::span<uint8_t> out);
+absl::Status OpenValueTo(ByteView data_key, const RecordBinding& binding, ByteView envelope,
+                         Bytes& plaintext);
 
 // The KEK id for the protected data of `jurisdiction` held at `site`: "site/<site>/<J>".
 std::string KekId(std::string_view site, std::string_view jurisdiction);

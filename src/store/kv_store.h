@@ -167,6 +167,15 @@ class KvStore {
     });
   }
 
+  // ScanFrom, for a scan that reads each value once over much of the store (a migration, a
+  // count): the backend may read ahead in large steps and keep what it reads out of its cache,
+  // so that the scan neither pays for caching nor evicts what point reads use. The same
+  // results as ScanFrom; the default is ScanFrom.
+  virtual absl::Status ScanOnce(std::string_view prefix, std::string_view start,
+                                const ScanFn& fn) const {
+    return ScanFrom(prefix, start, fn);
+  }
+
   // Takes a consistent snapshot of the whole store.
   virtual absl::StatusOr<std::unique_ptr<Snapshot>> GetSnapshot() const = 0;
 };

@@ -263,25 +263,31 @@ TEST_P(KvStoreConformanceTest, BulkLoadRefusesKeysOutOfOrderAndAnAbandonedOneLea
   EXPECT_THAT(ScanKeys(store(), ""), IsEmpty());
 }
 
-TEST_P(KvStoreConformanceTest, ScanFromStartsAtTheFirstKeyNotBeforeStart) {
+// ScanOnce is ScanFrom with a hint about caching: both must visit the same keys and values.
+TEST_P(KvStoreConformanceTest, ScanFromAndScanOnceStartAtTheFirstKeyNotBeforeStart) {
   for (auto it = BoundaryKeys().rbegin(); it != BoundaryKeys().rend(); ++it) {
-    ASSERT_OK(store().Put(*it, "v"));
+    ASSERT_OK(store().Put(*it, "v:" + *it));
   }
-  auto from = [&](std::string_view prefix, std::string_view start) {
-    std::vector<std::string> keys;
-    EXPECT_OK(store().ScanFrom(prefix, start, [&](std::string_view key, std::string_view) {
-      keys.emplace_back(key);
-      return true;
-    }));
-    return keys;
-  };
-  EXPECT_THAT(from("user/", "user/1/x"), ElementsAre("user/1/x", "user/10", "user/2"));
-  EXPECT_THAT(from("user/", "user/1/y"), ElementsAre("user/10", "user/2"));
-  // A start before the prefix starts at the prefix; one after it visits nothing.
-  EXPECT_THAT(from("user/1", "a"), ElementsAre("user/1", "user/1/x", "user/10"));
-  EXPECT_THAT(from("user/1", "z"), IsEmpty());
-  EXPECT_THAT(from("a\xff", std::string("a\xff\0", 3)),
-              ElementsAre(std::string("a\xff\0", 3), "a\xff\xff"));
+  for (const bool once : {false, true}) {
+    SCOPED_TRACE(once ? "ScanOnce" : "ScanFrom");
+    auto from = [&](std::string_view prefix, std::string_view start) {
+      std::vector<std::string> keys;
+      auto fn = [&](std::string_view key, std::string_view value) {
+        EXPECT_EQ(value, "v:" + std::string(key));
+        keys.emplace_back(key);
+        return true;
+      };
+      EXPECT_OK(once ? store().ScanOnce(prefix, start, fn) : store().ScanFrom(prefix, start, fn));
+      return keys;
+    };
+    EXPECT_THAT(from("user/", "user/1/x"), ElementsAre("user/1/x", "user/10", "user/2"));
+    EXPECT_THAT(from("user/", "user/1/y"), ElementsAre("user/10", "user/2"));
+    // A start before the prefix starts at the prefix; one after it visits nothing.
+    EXPECT_THAT(from("user/1", "a"), ElementsAre("user/1", "user/1/x", "user/10"));
+    EXPECT_THAT(from("user/1", "z"), IsEmpty());
+    EXPECT_THAT(from("a\xff", std::string("a\xff\0", 3)),
+                ElementsAre(std::string("a\xff\0", 3), "a\xff\xff"));
+  }
 }
 
 TEST_P(KvStoreConformanceTest, ScanWithEmptyPrefixVisitsEverythingInOrder) {

@@ -33,6 +33,10 @@ class SharedKvStore final : public KvStore {
                         const ScanFn& fn) const override {
     return inner_->ScanFrom(prefix, start, fn);
   }
+  absl::Status ScanOnce(std::string_view prefix, std::string_view start,
+                        const ScanFn& fn) const override {
+    return inner_->ScanOnce(prefix, start, fn);
+  }
   absl::StatusOr<std::unique_ptr<Snapshot>> GetSnapshot() const override {
     return inner_->GetSnapshot();
   }

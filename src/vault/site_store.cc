@@ -46,29 +46,43 @@ bool ParseDataKeyStoreKey(std::string_view store_key, std::string_view& subject)
   return true;
 }
 
-std::string EncodeStoredRecord(const StoredRecord& r) {
-  Bytes out;
-  out.reserve(10 + r.envelope.size());
-  out.push_back(kRecordFormat);
-  out.push_back(r.classification == Classification::kProtected ? 1 : 0);
-  AppendU64(out, r.version);
-  out.insert(out.end(), r.envelope.begin(), r.envelope.end());
-  return ToString(out);
+std::array<char, kStoredRecordHeaderSize> StoredRecordHeader(Classification classification,
+                                                             uint64_t version) {
+  std::array<char, kStoredRecordHeaderSize> header;
+  header[0] = static_cast<char>(kRecordFormat);
+  header[1] = classification == Classification::kProtected ? 1 : 0;
+  for (int i = 0; i < 8; ++i) header[2 + i] = static_cast<char>(version >> (56 - 8 * i));
+  return header;
 }
 
-absl::StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
+std::string EncodeStoredRecord(const StoredRecord& r) {
+  std::string out;
+  out.reserve(kStoredRecordHeaderSize + r.envelope.size());
+  const std::array<char, kStoredRecordHeaderSize> header =
+      StoredRecordHeader(r.classification, r.version);
+  out.append(header.data(), header.size());
+  out.append(AsChars(r.envelope));
+  return out;
+}
+
+absl::StatusOr<StoredRecordView> DecodeStoredRecordView(std::string_view bytes) {
   ByteReader reader(AsBytes(bytes));
   uint8_t format, cls;
-  StoredRecord r;
+  StoredRecordView r;
   if (!reader.ReadU8(format) || (format != kRecordFormat && format != kRecordFormatSharedKey) ||
       !reader.ReadU8(cls) || cls > 1 || !reader.ReadU64(r.version)) {
     return absl::DataLossError("stored record is malformed");
   }
   r.classification = cls == 1 ? Classification::kProtected : Classification::kPublic;
   r.key_class = format == kRecordFormatSharedKey ? Classification::kProtected : r.classification;
-  ByteView rest = reader.Rest();
-  r.envelope.assign(rest.begin(), rest.end());
+  r.envelope = reader.Rest();
   return r;
+}
+
+absl::StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
+  ASSIGN_OR_RETURN(StoredRecordView view, DecodeStoredRecordView(bytes));
+  return StoredRecord{view.classification, view.key_class, view.version,
+                      Bytes(view.envelope.begin(), view.envelope.end())};
 }
 
 SiteStore::SiteStore(Site site, std::unique_ptr<store::KvStore> store)

@@ -10,6 +10,7 @@
 // docs/formats.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,6 +43,19 @@ std::string DataKeyStoreKey(std::string_view subject, Classification key_class);
 std::string EncodeStoredRecord(const StoredRecord& record);
 // DataLoss if malformed.
 absl::StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes);
+// The same without copying: the envelope is a view into `bytes`. For bulk passes.
+struct StoredRecordView {
+  Classification classification = Classification::kProtected;
+  Classification key_class = Classification::kProtected;
+  uint64_t version = 0;
+  ByteView envelope;
+};
+absl::StatusOr<StoredRecordView> DecodeStoredRecordView(std::string_view bytes);
+// A record as stored is this header, then its envelope: for bulk passes that seal straight
+// into the stored form.
+inline constexpr size_t kStoredRecordHeaderSize = 10;
+std::array<char, kStoredRecordHeaderSize> StoredRecordHeader(Classification classification,
+                                                             uint64_t version);
 // Splits a record's store key "r/<subject>/<key>"; false if it is not one.
 bool ParseRecordStoreKey(std::string_view store_key, std::string_view& subject,
                          std::string_view& key);
