@@ -21,6 +21,7 @@
 #include "store/rocksdb_store.h"
 #include "util/encoding.h"
 #include "util/errors.h"
+#include "util/status_macros.h"
 #include "util/status_matchers.h"
 #include "util/temp_dir.h"
 #include "vault/memory_event_log.h"
@@ -71,7 +72,7 @@ class LifecycleTest : public ::testing::Test {
     for (const vault::Site& s : defs) {
       auto kv = store::OpenRocksDbStore(dir_ / ("sites/" + s.id));
       ASSERT_OK(kv.status());
-      sites.push_back(std::make_unique<vault::SiteStore>(s, std::move(*kv)));
+      sites.push_back(std::make_unique<vault::SiteStore>(s, Wrap(s, std::move(*kv))));
     }
     auto meta = store::OpenRocksDbStore(dir_ / "meta");
     ASSERT_OK(meta.status());
@@ -91,6 +92,12 @@ class LifecycleTest : public ::testing::Test {
                                   vault::VaultOptions{.log = &log_, .source = {"test-node"}});
     ASSERT_OK(v.status());
     vault_ = std::move(*v);
+  }
+
+  // A derived fixture may put a site's store behind a wrapper.
+  virtual std::unique_ptr<store::KvStore> Wrap(const vault::Site&,
+                                               std::unique_ptr<store::KvStore> kv) {
+    return kv;
   }
 
   vault::Caller Ops() { return vault::Caller{&ops_, {}}; }
@@ -223,6 +230,32 @@ TEST_F(LifecycleTest, AnInterruptedMigrationResumesWhereItStopped) {
   EXPECT_EQ(m.records, 2500u);
   EXPECT_GT(m.copied, 0u);
   EXPECT_LT(m.copied, 2500u);  // the first run's batch was kept
+}
+
+// Small chunks, windows and files, so that every boundary of the pass is crossed many times:
+// the roots do not depend on them, and a second run with the defaults copies nothing.
+TEST_F(LifecycleTest, AMigrationAcrossManyWindowsVerifiesAsOneWithTheDefaultsWould) {
+  Fill(2500);
+  Progress progress;
+  MigrationTuning small;
+  small.chunk_records = 16;
+  small.window_bytes = 16 << 10;
+  small.file_bytes = 4 << 10;
+  ASSERT_OK_AND_ASSIGN(MigrationResult m,
+                       Migrate(*vault_, Ops(), {"sg", "us-tx", "US"}, progress, small));
+  EXPECT_TRUE(m.verified);
+  EXPECT_EQ(m.records, 2500u);
+  EXPECT_EQ(m.copied, 2500u);
+  EXPECT_EQ(progress.records.load(), 2500u);
+  EXPECT_EQ(Read("u7", "k2457"), "value 2457");
+  EXPECT_EQ(Read("u0", "k0"), "value 0");  // public, the first record
+  Progress again;
+  ASSERT_OK_AND_ASSIGN(MigrationResult second,
+                       Migrate(*vault_, Ops(), {"sg", "us-tx", "US"}, again));
+  EXPECT_TRUE(second.verified);
+  EXPECT_EQ(second.copied, 0u);
+  EXPECT_EQ(second.source_root, m.source_root);
+  EXPECT_EQ(second.target_root, m.target_root);
 }
 
 TEST_F(LifecycleTest, AMigrationWhoseCopyDiffersDoesNotVerifyAndCannotBeShredded) {
@@ -381,6 +414,81 @@ TEST(OperationsTest, StartsFollowsAndStopsAnOperationForItsOwnerOnly) {
   } while (end["state"] == "stopping" || end["state"] == "running");
   EXPECT_EQ(end["state"], "cancelled");
   EXPECT_EQ(end["error"]["code"], "cancelled");
+}
+
+// A target whose bulk loads store one record other than as written (a fault in the store or in
+// the load), for the migration's read-back to catch.
+class AlteredBulkLoad final : public store::BulkLoad {
+ public:
+  explicit AlteredBulkLoad(std::unique_ptr<store::BulkLoad> inner) : inner_(std::move(inner)) {}
+  absl::Status Put(std::string_view key, std::string_view value) override {
+    if (key != "r/u3/k53") return inner_->Put(key, value);
+    std::string altered(value);
+    altered.back() ^= 1;
+    return inner_->Put(key, altered);
+  }
+  absl::Status Commit() override { return inner_->Commit(); }
+
+ private:
+  std::unique_ptr<store::BulkLoad> inner_;
+};
+
+class AlteringStore final : public store::KvStore {
+ public:
+  explicit AlteringStore(std::unique_ptr<store::KvStore> inner) : inner_(std::move(inner)) {}
+  absl::StatusOr<std::string> Get(std::string_view key) const override { return inner_->Get(key); }
+  absl::Status Put(std::string_view key, std::string_view value) override {
+    return inner_->Put(key, value);
+  }
+  absl::Status Delete(std::string_view key) override { return inner_->Delete(key); }
+  absl::Status Write(const store::WriteBatch& batch) override { return inner_->Write(batch); }
+  absl::StatusOr<std::unique_ptr<store::BulkLoad>> StartBulkLoad() override {
+    ASSIGN_OR_RETURN(std::unique_ptr<store::BulkLoad> load, inner_->StartBulkLoad());
+    return std::make_unique<AlteredBulkLoad>(std::move(load));
+  }
+  absl::Status Scan(std::string_view prefix, const store::ScanFn& fn) const override {
+    return inner_->Scan(prefix, fn);
+  }
+  absl::Status ScanFrom(std::string_view prefix, std::string_view start,
+                        const store::ScanFn& fn) const override {
+    return inner_->ScanFrom(prefix, start, fn);
+  }
+  absl::Status ScanOnce(std::string_view prefix, std::string_view start,
+                        const store::ScanFn& fn) const override {
+    return inner_->ScanOnce(prefix, start, fn);
+  }
+  absl::StatusOr<std::unique_ptr<store::Snapshot>> GetSnapshot() const override {
+    return inner_->GetSnapshot();
+  }
+
+ private:
+  std::unique_ptr<store::KvStore> inner_;
+};
+
+class AlteringTargetTest : public LifecycleTest {
+ protected:
+  std::unique_ptr<store::KvStore> Wrap(const vault::Site& site,
+                                       std::unique_ptr<store::KvStore> kv) override {
+    if (site.id != "us-tx") return kv;
+    return std::make_unique<AlteringStore>(std::move(kv));
+  }
+};
+
+// The copy is read back from the target as stored, not taken from memory: one record stored
+// otherwise than written leaves the migration unverified, and the source unmarked.
+TEST_F(AlteringTargetTest, ACopyTheTargetDoesNotHoldAsWrittenDoesNotVerify) {
+  Fill(120);
+  Progress progress;
+  EXPECT_THAT(Migrate(*vault_, Ops(), {"sg", "us-tx", "US"}, progress),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("did not verify")));
+  ASSERT_EQ(EventsOfKind("migration").size(), 1u);
+  EXPECT_EQ(EventsOfKind("migration")[0]["verified"], false);
+  EXPECT_EQ(EventsOfKind("migration")[0]["copied"], 120);
+  EXPECT_NE(EventsOfKind("migration")[0]["source_root"],
+            EventsOfKind("migration")[0]["target_root"]);
+  ASSERT_OK_AND_ASSIGN(std::optional<nlohmann::json> mark,
+                       MigratedMark(*vault_->FindSite("sg"), "US"));
+  EXPECT_FALSE(mark.has_value());
 }
 
 }  // namespace

@@ -1,41 +1,48 @@
 #include "ops/migration.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
+#include <deque>
 #include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
+#include "crypto/constant_time.h"
+#include "crypto/random.h"
 #include "crypto/secret_bytes.h"
+#include "crypto/sha256.h"
 #include "fmt/format.h"
+#include "keys/envelope.h"
 #include "nlohmann/json.hpp"
 #include "ops/merkle_root.h"
 #include "ops/site_keys.h"
 #include "ops/sites.h"
 #include "util/encoding.h"
 #include "util/errors.h"
+#include "util/page_buffer.h"
 #include "util/status_macros.h"
 #include "util/worker.h"
 
 namespace domicile::ops {
 namespace {
 
-// A copy batch ends after this many records or bytes of sealed values, whichever comes first;
-// each is one durable write at the target, made while the next batch is sealed.
-constexpr size_t kBatchRecords = 4096;
-constexpr size_t kBatchBytes = 4 << 20;
-// Live writes wait while the copy pass builds and writes batches; it lets them in after this
-// many records.
-constexpr size_t kVisitRecords = 16384;
-// The verify pass opens this many records (or bytes) at once, on every core, while it reads the
-// next ones.
-constexpr size_t kVerifyRecords = 1024;
-constexpr size_t kVerifyBytes = 4 << 20;
+// Records are opened, resealed and hashed a chunk at a time (MigrationTuning::chunk_records, or
+// kChunkBytes), several chunks at once, while this thread reads the next ones.
+constexpr size_t kChunkBytes = 3 << 19;
+constexpr size_t kChunkCapacity = 2 << 20;  // a huge page: room for the record that ends it
+// A window (MigrationTuning::window_bytes): from its first record until its copies are durable,
+// every subject's writes wait, so that no live write falls between finding a record missing at
+// the target and copying it. Its records are held in memory until verified.
 constexpr size_t kMaxHeldKeys = 4096;
-constexpr unsigned kMaxThreads = 8;
+constexpr unsigned kMaxWorkers = 8;
 
+// The cursor an earlier version of the copy kept in the target; removed once a migration
+// verifies.
 std::string CursorKey(std::string_view from, std::string_view jurisdiction) {
   return fmt::format("mig/{}/{}", from, jurisdiction);
 }
@@ -48,301 +55,497 @@ absl::Status Interrupted() {
       "interrupted; everything copied so far is kept: run it again to resume");
 }
 
-// Workers to spread a batch over the machine's cores, with the calling thread.
-std::vector<std::unique_ptr<Worker>> Helpers() {
-  const unsigned cores = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
-  std::vector<std::unique_ptr<Worker>> helpers;
-  for (unsigned i = 1; i < cores; ++i) helpers.push_back(std::make_unique<Worker>());
-  return helpers;
-}
-
-// Runs fn(i) for every i in [0, n), on this thread and the helpers; the first error in index
-// order, if any.
-absl::Status ParallelFor(std::vector<std::unique_ptr<Worker>>& helpers, size_t n,
-                         const std::function<absl::Status(size_t)>& fn) {
-  const size_t parts = std::min(helpers.size() + 1, n / 16 + 1);
-  auto run = [&](size_t part) {
-    for (size_t i = n * part / parts; i < n * (part + 1) / parts; ++i) RETURN_IF_ERROR(fn(i));
-    return absl::OkStatus();
-  };
-  std::vector<std::future<absl::Status>> others;
-  for (size_t part = 1; part < parts; ++part) {
-    others.push_back(helpers[part - 1]->Submit([&run, part] { return run(part); }));
-  }
-  absl::Status first = run(0);
-  for (std::future<absl::Status>& other : others) {
-    absl::Status s = other.get();
-    if (first.ok()) first = std::move(s);
-  }
-  return first;
-}
-
-// A record the copy pass moves: opened with the source's key, sealed with the target's.
-struct Move {
-  std::string subject, key;
-  vault::StoredRecord record;
-  const crypto::SecretBytes* open = nullptr;  // held by the pass's SiteKeys until it forgets
-  const crypto::SecretBytes* seal = nullptr;
-  std::string sealed;  // the record as stored at the target
+// One source record of the pass. Its bytes are in its chunk's arena, its copy (when the target
+// lacks it) in the chunk's copies.
+struct Item {
+  uint32_t key_at = 0, subject_size = 0, key_size = 0;  // the store key "r/<subject>/<key>"
+  uint32_t source_at = 0, source_size = 0;              // the record at the source
+  uint32_t target_at = 0, target_size = 0;              // at the target, when present
+  bool present = false;
+  const crypto::SecretBytes* source_key = nullptr;  // held by the pass's SiteKeys
+  const crypto::SecretBytes* target_key = nullptr;  // seals the copy, or opens the target's
+  // Set when processed; a copy then replaces the source record in the arena.
+  uint32_t plaintext_size = 0;
+  tlog::Hash source_leaf{}, target_leaf{};
+  // Cleared when the copy read back from the target differs from what was written.
+  bool target_ok = true;
 };
 
-absl::Status Reseal(std::string_view from, std::string_view to, Move& m) {
-  keys::RecordBinding binding{from, m.subject, m.key,
-                              vault::ClassificationName(m.record.classification), m.record.version};
-  ASSIGN_OR_RETURN(Bytes plain, keys::OpenValue(m.open->view(), binding, m.record.envelope));
-  binding.site = to;
-  vault::StoredRecord moved;
-  moved.classification = m.record.classification;
-  moved.key_class = m.record.classification;
-  moved.version = m.record.version;
-  absl::StatusOr<Bytes> sealed = keys::SealValue(m.seal->view(), binding, plain);
+// A data key made for the target: stored before the copies it seals, and read back after.
+struct MadeKey {
+  std::string subject;
+  vault::Classification cls;
+  keys::WrappedDataKey wrapped;
+  crypto::SecretBytes key;
+};
+
+struct Chunk {
+  // In huge pages, reused from window to window: a fresh 4 KiB page costs a page fault. A copy
+  // is sealed in place of its source record (the same format, so the same size).
+  PageBuffer arena{kChunkCapacity};
+  std::vector<Item> items;
+  size_t copy_count = 0;
+  std::vector<MadeKey> made;  // for its copies
+
+  std::string_view Bytes(uint32_t at, uint32_t size) const { return arena.view().substr(at, size); }
+  std::string_view StoreKey(const Item& i) const {
+    return Bytes(i.key_at, 3 + i.subject_size + i.key_size);
+  }
+  std::string_view Subject(const Item& i) const { return Bytes(i.key_at + 2, i.subject_size); }
+  std::string_view Key(const Item& i) const {
+    return Bytes(i.key_at + 3 + i.subject_size, i.key_size);
+  }
+  std::string_view Source(const Item& i) const { return Bytes(i.source_at, i.source_size); }
+  std::string_view Target(const Item& i) const { return Bytes(i.target_at, i.target_size); }
+  std::string_view Copy(const Item& i) const { return Bytes(i.source_at, i.source_size); }
+  uint32_t Append(std::string_view bytes) {
+    const size_t at = arena.size();
+    std::memcpy(arena.Extend(bytes.size()), bytes.data(), bytes.size());
+    arena.Commit(bytes.size());
+    return static_cast<uint32_t>(at);
+  }
+};
+
+// Opens every record of `chunk` with the source's key and hashes its leaf; seals a copy under
+// the target's key for each one the target lacks, and opens it again; opens the target's
+// record for each one it holds and hashes the target's leaf. Runs on a worker.
+absl::Status Process(std::string_view from, std::string_view to, Chunk& chunk) {
+  thread_local Bytes plain, check;
+  Bytes nonces(chunk.copy_count * crypto::kGcmNonceSize);
+  RETURN_IF_ERROR(crypto::FillRandom(nonces));
+  size_t next_nonce = 0;
+  // Decodes a record as `site` stores it and opens it with `data_key` into `out`.
+  auto open = [&](const Item& i, std::string_view site, std::string_view stored,
+                  const crypto::SecretBytes& data_key,
+                  Bytes& out) -> absl::StatusOr<vault::StoredRecordView> {
+    absl::StatusOr<vault::StoredRecordView> record = vault::DecodeStoredRecordView(stored);
+    if (record.ok() &&
+        keys::OpenValueTo(data_key.view(),
+                          {site, chunk.Subject(i), chunk.Key(i),
+                           vault::ClassificationName(record->classification), record->version},
+                          record->envelope, out)
+            .ok()) {
+      return record;
+    }
+    return absl::DataLossError(
+        fmt::format("site '{}': record '{}' of '{}' is malformed or does not open under its "
+                    "data key",
+                    site, chunk.Key(i), chunk.Subject(i)));
+  };
+  absl::Status status;
+  for (Item& i : chunk.items) {
+    const std::string_view subject = chunk.Subject(i), key = chunk.Key(i);
+    absl::StatusOr<vault::StoredRecordView> mine =
+        open(i, from, chunk.Source(i), *i.source_key, plain);
+    if (!mine.ok()) {
+      status = mine.status();
+      break;
+    }
+    keys::RecordBinding binding{to, subject, key, vault::ClassificationName(mine->classification),
+                                mine->version};
+    const crypto::Sha256Digest digest = crypto::Sha256(plain);
+    i.plaintext_size = static_cast<uint32_t>(plain.size());
+    i.source_leaf = RecordLeafHash(subject, key, mine->version, digest);
+    if (i.present) {
+      absl::StatusOr<vault::StoredRecordView> theirs =
+          open(i, to, chunk.Target(i), *i.target_key, check);
+      if (!theirs.ok()) {
+        status = theirs.status();
+        break;
+      }
+      i.target_leaf = RecordLeafHash(subject, key, theirs->version,
+                                     check == plain ? digest : crypto::Sha256(check));
+    } else {
+      // Sealed straight into its stored form in place of the source record (now opened), then
+      // opened again as the target would.
+      const std::array<char, vault::kStoredRecordHeaderSize> header =
+          vault::StoredRecordHeader(mine->classification, mine->version);
+      if (header.size() + keys::SealedValueSize(plain.size()) != i.source_size) {
+        status = absl::InternalError("a copy's size differs from its source's");
+        break;
+      }
+      char* out = chunk.arena.data() + i.source_at;
+      std::memcpy(out, header.data(), header.size());
+      auto envelope = std::span<uint8_t>(reinterpret_cast<uint8_t*>(out) + header.size(),
+                                         keys::SealedValueSize(plain.size()));
+      status = keys::SealValueTo(
+          i.target_key->view(), binding,
+          ByteView(nonces.data() + next_nonce++ * crypto::kGcmNonceSize, crypto::kGcmNonceSize),
+          plain, envelope);
+      if (!status.ok()) break;
+      if (!keys::OpenValueTo(i.target_key->view(), binding, envelope, check).ok() ||
+          check != plain) {
+        status = absl::InternalError(
+            fmt::format("record '{}' of '{}' sealed for site '{}' does not open to its value", key,
+                        subject, to));
+        break;
+      }
+      i.target_leaf = RecordLeafHash(subject, key, mine->version, digest);
+    }
+  }
   crypto::Cleanse(plain);
-  RETURN_IF_ERROR(sealed.status());
-  moved.envelope = std::move(*sealed);
-  m.sealed = vault::EncodeStoredRecord(moved);
-  return absl::OkStatus();
+  crypto::Cleanse(check);
+  return status;
 }
 
-// The copy pass: every record of the jurisdiction at the source that the target lacks.
-absl::Status Copy(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore& to,
-                  const std::string& jurisdiction, const vault::Justification& why,
-                  Progress& progress, MigrationResult& result) {
-  SiteKeys source_keys(vault.custodian(), from, why);
-  SiteKeys target_keys(vault.custodian(), to, why);
-  const std::string cursor_key = CursorKey(from.site().id, jurisdiction);
-  std::string cursor;
-  if (absl::StatusOr<std::string> saved = to.kv().Get(cursor_key); saved.ok()) {
-    cursor = *saved;
-  } else if (!absl::IsNotFound(saved.status())) {
-    return saved.status();
+// The migration's one pass over the jurisdiction's records at the source, in store order. Each
+// record is opened and hashed into the source's root; a record the target lacks is sealed under
+// the target's data key and bulk-loaded there; the target's records (copied or already there)
+// are opened and hashed into the target's root, a copy only once it is read back from the
+// target's store as written. A second run copies nothing and verifies everything again.
+class Pass {
+ public:
+  Pass(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore& to, std::string jurisdiction,
+       const vault::Justification& why, Progress& progress, MigrationResult& result,
+       const MigrationTuning& tuning)
+      : tuning_(tuning),
+        vault_(vault),
+        why_(why),
+        from_(from),
+        to_(to),
+        jurisdiction_(std::move(jurisdiction)),
+        progress_(progress),
+        result_(result),
+        source_keys_(vault.custodian(), from, why),
+        target_keys_(vault.custodian(), to, why),
+        there_(to.kv(), /*values=*/true) {
+    const unsigned cores = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxWorkers);
+    for (unsigned i = 0; i < cores; ++i) workers_.push_back(std::make_unique<Worker>());
+  }
+  // Waits for the chunks still being processed: they use this pass's keys and chunks.
+  ~Pass() {
+    for (InFlight& f : in_flight_) f.done.wait();
   }
 
-  RecordLookahead there(to.kv(), /*values=*/false);
-  store::WriteBatch batch;  // the batch being gathered: the new data keys, then its moves
-  std::vector<Move> moves;
-  size_t batch_bytes = 0, visited = 0;
-  // Held from when a record is found missing at the target until its batch is durable, so that
-  // no live write comes in between; let go every kVisitRecords records.
-  std::vector<std::unique_lock<std::mutex>> writes;
-  // The batch before, sealed by the helpers while this thread gathers the next one. Writes stay
-  // on this thread, and so do the memtables RocksDB allocates for them.
-  std::vector<std::unique_ptr<Worker>> helpers = Helpers();
-  Worker sealer;
-  store::WriteBatch sealing_batch;
-  std::vector<Move> sealing;
-  std::future<absl::Status> sealed;
-  // Waits for the batch being sealed and writes it.
-  auto write_sealed = [&]() -> absl::Status {
-    if (!sealed.valid()) return absl::OkStatus();
-    RETURN_IF_ERROR(sealed.get());
-    for (Move& m : sealing) {
-      sealing_batch.Put(vault::RecordStoreKey(m.subject, m.key), m.sealed);
-    }
-    result.copied += sealing.size();
-    sealing.clear();
-    RETURN_IF_ERROR(to.kv().Write(sealing_batch));
-    sealing_batch = store::WriteBatch();
+  absl::Status Run() {
+    absl::Status visited = ForEachEncodedRecordOf(
+        vault_, from_, jurisdiction_, "",
+        [&](std::string_view store_key, std::string_view subject, std::string_view key,
+            std::string_view encoded) { return Visit(store_key, subject, key, encoded); });
+    if (visited.ok()) visited = EndWindow();
+    absl::Status verified = Verified();
+    RETURN_IF_ERROR(visited);
+    RETURN_IF_ERROR(verified);
+    result_.source_root = source_root_.Root();
+    result_.target_root = target_root_.Root();
+    result_.verified = missing_ == 0 && result_.source_root == result_.target_root;
     return absl::OkStatus();
+  }
+
+ private:
+  struct InFlight {
+    std::unique_ptr<Chunk> chunk;
+    std::future<absl::Status> done;
   };
-  // Hands the batch, with the cursor `next` when not empty, to the helpers to seal and writes the
-  // one before meanwhile; with `release` (or to forget keys), waits until both are durable and
-  // lets live writes in.
-  auto flush = [&](std::string_view next, bool release) -> absl::Status {
-    // A batch that copied nothing need not move the cursor: a resumed run would skip the same
-    // records again.
-    if (!batch.empty() || !moves.empty()) {
-      if (!next.empty()) batch.Put(cursor_key, next);
-      RETURN_IF_ERROR(sealed.valid() ? sealed.get() : absl::OkStatus());
-      store::WriteBatch before = std::move(sealing_batch);
-      std::vector<Move> before_moves = std::move(sealing);
-      sealing_batch = std::move(batch);
-      sealing = std::move(moves);
-      sealed = sealer.Submit([&] {
-        return ParallelFor(helpers, sealing.size(), [&](size_t i) {
-          return Reseal(from.site().id, to.site().id, sealing[i]);
+  using Window = std::vector<std::unique_ptr<Chunk>>;
+
+  absl::Status Visit(std::string_view store_key, std::string_view subject, std::string_view key,
+                     std::string_view encoded) {
+    if (locks_.empty()) locks_ = vault_.LockAllSubjects();
+    progress_.records.fetch_add(1);
+    progress_.bytes.fetch_add(encoded.size());
+    ++window_records_;
+    ASSIGN_OR_RETURN(vault::StoredRecordView mine, Decoded(from_, subject, key, encoded));
+    if (chunk_ == nullptr) chunk_ = SpareChunk();
+    Chunk& c = *chunk_;
+    Item i;
+    i.key_at = c.Append(store_key);
+    i.subject_size = static_cast<uint32_t>(subject.size());
+    i.key_size = static_cast<uint32_t>(key.size());
+    i.source_at = c.Append(encoded);
+    i.source_size = static_cast<uint32_t>(encoded.size());
+    ASSIGN_OR_RETURN(SiteKeys::Key source_key, source_keys_.Get(subject, mine.key_class, false));
+    i.source_key = source_key.key;
+    ASSIGN_OR_RETURN(std::optional<std::string_view> there, there_.Find(subject, store_key));
+    if (there.has_value()) {
+      ASSIGN_OR_RETURN(vault::StoredRecordView theirs, Decoded(to_, subject, key, *there));
+      ASSIGN_OR_RETURN(SiteKeys::Key target_key,
+                       target_keys_.Get(subject, theirs.key_class, false));
+      i.present = true;
+      i.target_key = target_key.key;
+      i.target_at = c.Append(*there);
+      i.target_size = static_cast<uint32_t>(there->size());
+    } else {
+      ASSIGN_OR_RETURN(SiteKeys::Key target_key,
+                       target_keys_.Get(subject, mine.classification, true));
+      if (target_key.created.has_value()) {
+        crypto::SecretBytes copy(target_key.key->size());
+        std::memcpy(copy.data(), target_key.key->view().data(), copy.size());
+        c.made.push_back(MadeKey{std::string(subject), mine.classification,
+                                 std::move(*target_key.created), std::move(copy)});
+        target_keys_.MarkStored();  // the writer stores it with the chunk, before its copies
+      }
+      i.target_key = target_key.key;
+      ++c.copy_count;
+    }
+    c.items.push_back(i);
+    window_bytes_ += store_key.size() + i.source_size + i.target_size;
+    const bool stop = progress_.cancel.load();
+    if (stop || window_bytes_ >= tuning_.window_bytes ||
+        window_records_ >= tuning_.window_records) {
+      RETURN_IF_ERROR(EndWindow());
+      if (stop) return Interrupted();
+    } else if (c.items.size() >= tuning_.chunk_records || c.arena.size() >= kChunkBytes) {
+      RETURN_IF_ERROR(Dispatch());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<vault::StoredRecordView> Decoded(const vault::SiteStore& site,
+                                                  std::string_view subject, std::string_view key,
+                                                  std::string_view encoded) {
+    absl::StatusOr<vault::StoredRecordView> record = vault::DecodeStoredRecordView(encoded);
+    if (!record.ok()) {
+      return absl::DataLossError(
+          fmt::format("site '{}': record '{}' of '{}' is malformed", site.site().id, key, subject));
+    }
+    return record;
+  }
+
+  // Hands the chunk being gathered to a worker; retires the oldest when enough are under way.
+  absl::Status Dispatch() {
+    if (chunk_ == nullptr || chunk_->items.empty()) return absl::OkStatus();
+    Chunk* c = chunk_.get();
+    Worker& worker = *workers_[dispatched_++ % workers_.size()];
+    std::future<absl::Status> done =
+        worker.Submit([this, c] { return Process(from_.site().id, to_.site().id, *c); });
+    in_flight_.push_back(InFlight{std::move(chunk_), std::move(done)});
+    if (in_flight_.size() > 2 * workers_.size()) RETURN_IF_ERROR(Retire());
+    return absl::OkStatus();
+  }
+
+  // Waits for the oldest chunk under way and has the writer stream its copies into the
+  // window's bulk load.
+  absl::Status Retire() {
+    InFlight f = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    RETURN_IF_ERROR(f.done.get());
+    Chunk* c = f.chunk.get();
+    if (c->copy_count > 0) loads_.push_back(writer_.Submit([this, c] { return Load(*c); }));
+    window_.push_back(std::move(f.chunk));
+    return absl::OkStatus();
+  }
+
+  // On the writer: the chunk's copies, in key order, into the bulk load, which is committed
+  // every tuning_.file_bytes so that little is left to commit when the window ends.
+  absl::Status Load(Chunk& c) {
+    RETURN_IF_ERROR(writer_status_);
+    for (MadeKey& m : c.made) file_keys_.push_back(std::move(m));
+    c.made.clear();
+    if (load_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<store::BulkLoad>> load = to_.kv().StartBulkLoad();
+      if (!load.ok()) return writer_status_ = load.status();
+      load_ = *std::move(load);
+    }
+    for (const Item& i : c.items) {
+      if (i.present) continue;
+      writer_status_ = load_->Put(c.StoreKey(i), c.Copy(i));
+      RETURN_IF_ERROR(writer_status_);
+      load_bytes_ += i.source_size;
+    }
+    if (load_bytes_ >= tuning_.file_bytes) return CommitFile();
+    return absl::OkStatus();
+  }
+
+  // On the writer: the data keys made for what was loaded, then the load, made durable.
+  absl::Status CommitFile() {
+    RETURN_IF_ERROR(writer_status_);
+    if (!file_keys_.empty()) {
+      store::WriteBatch keys;
+      for (const MadeKey& m : file_keys_) {
+        keys.Put(vault::DataKeyStoreKey(m.subject, m.cls),
+                 AsChars(keys::EncodeWrappedDataKey(m.wrapped)));
+      }
+      writer_status_ = to_.kv().Write(keys);
+      RETURN_IF_ERROR(writer_status_);
+      for (MadeKey& m : file_keys_) window_keys_.push_back(std::move(m));
+      file_keys_.clear();
+    }
+    if (load_ == nullptr) return absl::OkStatus();
+    writer_status_ = load_->Commit();
+    load_.reset();
+    load_bytes_ = 0;
+    return writer_status_;
+  }
+
+  // Makes the window's copies durable (its new data keys first) and lets live writes in; the
+  // verifier then reads the copies back and adds the window's leaves to both roots, in order,
+  // while the next window is read.
+  absl::Status EndWindow() {
+    RETURN_IF_ERROR(Dispatch());
+    while (!in_flight_.empty()) RETURN_IF_ERROR(Retire());
+    std::future<absl::Status> committed = writer_.Submit([this] { return CommitFile(); });
+    absl::Status status = absl::OkStatus();
+    for (std::future<absl::Status>& load : loads_) {
+      absl::Status s = load.get();
+      if (status.ok()) status = std::move(s);
+    }
+    loads_.clear();
+    absl::Status s = committed.get();  // after the loads: Commit ran after them
+    if (status.ok()) status = std::move(s);
+    RETURN_IF_ERROR(status);
+    locks_.clear();
+    there_.Reset();  // the target may change once unlocked
+    auto made = std::make_shared<std::vector<MadeKey>>(std::move(window_keys_));
+    window_keys_.clear();  // the writer is idle: it did all it was given
+    window_records_ = 0;
+    window_bytes_ = 0;
+    if (source_keys_.size() + target_keys_.size() > kMaxHeldKeys) {
+      source_keys_.Forget();  // nothing holds them: every chunk is processed
+      target_keys_.Forget();
+    }
+    RETURN_IF_ERROR(Verified());  // at most one window waits to be verified
+    verified_ =
+        verifier_.Submit([this, made, window = std::make_shared<Window>(std::move(window_))] {
+          RETURN_IF_ERROR(CheckMadeKeys(*made));
+          RETURN_IF_ERROR(ReadBack(*window));
+          AddLeaves(*window);
+          std::lock_guard lock(spare_mu_);
+          for (std::unique_ptr<Chunk>& c : *window) spare_.push_back(std::move(c));
+          return absl::OkStatus();
         });
-      });
-      // The data keys made for it are written with it, after the batch before and before any
-      // later one.
-      target_keys.MarkStored();
-      for (Move& m : before_moves) before.Put(vault::RecordStoreKey(m.subject, m.key), m.sealed);
-      result.copied += before_moves.size();
-      before_moves.clear();
-      if (!before.empty()) RETURN_IF_ERROR(to.kv().Write(before));
-    }
-    batch = store::WriteBatch();
-    moves.clear();
-    batch_bytes = 0;
-    const bool forget = source_keys.size() + target_keys.size() > kMaxHeldKeys;
-    if (release || forget) RETURN_IF_ERROR(write_sealed());
-    if (release) {
-      writes.clear();
-      there.Reset();  // the target may change once unlocked
-      visited = 0;
-    }
-    if (forget) {
-      source_keys.Forget();  // no move holds them: every one was written above
-      target_keys.Forget();
-    }
+    window_.clear();
     return absl::OkStatus();
-  };
-  absl::Status copied = ForEachRecordOf(
-      vault, from, jurisdiction, cursor,
-      [&](std::string_view store_key, std::string_view subject, std::string_view key,
-          vault::StoredRecord record) -> absl::Status {
-        if (writes.empty()) writes = vault.LockAllSubjects();
-        progress.records.fetch_add(1);
-        progress.bytes.fetch_add(record.envelope.size());
-        ++visited;
-        ASSIGN_OR_RETURN(std::optional<std::string_view> present, there.Find(subject, store_key));
-        if (!present.has_value()) {
-          Move m;
-          m.subject = std::string(subject);
-          m.key = std::string(key);
-          m.record = std::move(record);
-          ASSIGN_OR_RETURN(SiteKeys::Key open, source_keys.Get(subject, m.record.key_class, false));
-          ASSIGN_OR_RETURN(SiteKeys::Key seal,
-                           target_keys.Get(subject, m.record.classification, true));
-          if (seal.created.has_value()) {
-            batch.Put(vault::DataKeyStoreKey(subject, m.record.classification),
-                      AsChars(keys::EncodeWrappedDataKey(*seal.created)));
-          }
-          m.open = open.key;
-          m.seal = seal.key;
-          batch_bytes += store_key.size() + m.record.envelope.size();
-          moves.push_back(std::move(m));
-        }
-        const bool stop = progress.cancel.load();
-        const bool release = stop || visited >= kVisitRecords;
-        if (release || moves.size() >= kBatchRecords || batch_bytes >= kBatchBytes) {
-          // Resume after this record: the smallest key greater than it.
-          RETURN_IF_ERROR(flush(std::string(store_key) + '\0', release));
-          if (stop) return Interrupted();
-        }
-        return absl::OkStatus();
-      });
-  if (copied.ok()) copied = flush("", /*release=*/true);
-  if (!copied.ok()) {
-    if (sealed.valid()) sealed.wait();  // before what it seals goes
-    target_keys.Forget();               // keys made for an unwritten batch are gone with it
   }
-  return copied;
-}
 
-// A record the verify pass checks: its copy at the source and at the target, opened and hashed
-// into their leaves.
-struct Check {
-  std::string subject, key;
-  vault::StoredRecord mine;
-  std::optional<vault::StoredRecord> theirs;
-  const crypto::SecretBytes* my_key = nullptr;  // held by the pass's SiteKeys
-  const crypto::SecretBytes* their_key = nullptr;
-  tlog::Hash my_leaf{}, their_leaf{};
-  uint64_t bytes = 0;
-};
-
-absl::Status Open(std::string_view from, std::string_view to, Check& c) {
-  keys::RecordBinding binding{from, c.subject, c.key,
-                              vault::ClassificationName(c.mine.classification), c.mine.version};
-  ASSIGN_OR_RETURN(Bytes plain, keys::OpenValue(c.my_key->view(), binding, c.mine.envelope));
-  c.my_leaf = tlog::LeafHash(RecordLeaf(c.subject, c.key, c.mine.version, plain));
-  c.bytes = plain.size();
-  crypto::Cleanse(plain);
-  if (!c.theirs.has_value()) return absl::OkStatus();
-  keys::RecordBinding target_binding{
-      to, c.subject, c.key, vault::ClassificationName(c.theirs->classification), c.theirs->version};
-  ASSIGN_OR_RETURN(Bytes copy,
-                   keys::OpenValue(c.their_key->view(), target_binding, c.theirs->envelope));
-  c.their_leaf = tlog::LeafHash(RecordLeaf(c.subject, c.key, c.theirs->version, copy));
-  crypto::Cleanse(copy);
-  return absl::OkStatus();
-}
-
-// The verify pass: both roots over the jurisdiction's records at the source.
-absl::Status Verify(vault::Vault& vault, vault::SiteStore& from, vault::SiteStore& to,
-                    const std::string& jurisdiction, const vault::Justification& why,
-                    Progress& progress, MigrationResult& result) {
-  SiteKeys source_keys(vault.custodian(), from, why);
-  SiteKeys target_keys(vault.custodian(), to, why);
-  MerkleRoot source_root, target_root;
-  RecordLookahead there(to.kv(), /*values=*/true);
-  uint64_t missing = 0;
-  std::vector<Check> checks;  // being read
-  size_t check_bytes = 0;
-  std::vector<Check> opening;  // being opened, by `opened`
-  std::vector<std::unique_ptr<Worker>> helpers = Helpers();
-  Worker opener;
-  std::future<absl::Status> opened;
-  // Waits for the records being opened and adds their leaves, in order.
-  auto collect = [&]() -> absl::Status {
-    if (!opened.valid()) return absl::OkStatus();
-    RETURN_IF_ERROR(opened.get());
-    for (const Check& c : opening) {
-      source_root.AddLeafHash(c.my_leaf);
-      result.bytes += c.bytes;
-      ++result.records;
-      if (c.theirs.has_value()) {
-        target_root.AddLeafHash(c.their_leaf);
-      } else {
-        ++missing;
+  // A chunk to gather into: one verified before, with the memory it grew (fresh memory costs a
+  // page fault per page), or a new one.
+  std::unique_ptr<Chunk> SpareChunk() {
+    std::unique_ptr<Chunk> c;
+    {
+      std::lock_guard lock(spare_mu_);
+      if (!spare_.empty()) {
+        c = std::move(spare_.back());
+        spare_.pop_back();
       }
     }
-    opening.clear();
-    return absl::OkStatus();
-  };
-  // Starts opening the records read, once the previous ones are done.
-  auto open = [&]() -> absl::Status {
-    RETURN_IF_ERROR(collect());
-    opening.swap(checks);
-    check_bytes = 0;
-    opened = opener.Submit([&] {
-      return ParallelFor(helpers, opening.size(),
-                         [&](size_t i) { return Open(from.site().id, to.site().id, opening[i]); });
-    });
-    return absl::OkStatus();
-  };
-  absl::Status verified = ForEachRecordOf(
-      vault, from, jurisdiction, "",
-      [&](std::string_view store_key, std::string_view subject, std::string_view key,
-          vault::StoredRecord record) -> absl::Status {
-        progress.records.fetch_add(1);
-        progress.bytes.fetch_add(record.envelope.size());
-        if (progress.cancel.load()) return Interrupted();
-        if (source_keys.size() + target_keys.size() > kMaxHeldKeys) {
-          RETURN_IF_ERROR(open());  // nothing may hold a key forgotten
-          RETURN_IF_ERROR(collect());
-          source_keys.Forget();
-          target_keys.Forget();
-        }
-        Check c;
-        c.subject = std::string(subject);
-        c.key = std::string(key);
-        c.mine = std::move(record);
-        ASSIGN_OR_RETURN(SiteKeys::Key mine, source_keys.Get(subject, c.mine.key_class, false));
-        c.my_key = mine.key;
-        ASSIGN_OR_RETURN(std::optional<std::string_view> there_raw, there.Find(subject, store_key));
-        if (there_raw.has_value()) {
-          ASSIGN_OR_RETURN(c.theirs, vault::DecodeStoredRecord(*there_raw));
-          ASSIGN_OR_RETURN(SiteKeys::Key theirs,
-                           target_keys.Get(subject, c.theirs->key_class, false));
-          c.their_key = theirs.key;
-        }
-        check_bytes += c.mine.envelope.size() + (c.theirs ? c.theirs->envelope.size() : 0);
-        checks.push_back(std::move(c));
-        if (checks.size() >= kVerifyRecords || check_bytes >= kVerifyBytes) return open();
-        return absl::OkStatus();
-      });
-  if (verified.ok()) verified = open();
-  if (verified.ok()) verified = collect();
-  if (!verified.ok()) {
-    if (opened.valid()) opened.wait();  // before what it reads goes
-    return verified;
+    if (c == nullptr) return std::make_unique<Chunk>();
+    c->arena.clear();
+    c->items.clear();
+    c->made.clear();
+    c->copy_count = 0;
+    return c;
   }
-  result.source_root = source_root.Root();
-  result.target_root = target_root.Root();
-  result.verified = missing == 0 && result.source_root == result.target_root;
-  return absl::OkStatus();
-}
+
+  // Waits for the window being verified.
+  absl::Status Verified() { return verified_.valid() ? verified_.get() : absl::OkStatus(); }
+
+  // On the verifier: the window's leaves, in order, into both roots.
+  void AddLeaves(const Window& window) {
+    for (const std::unique_ptr<Chunk>& c : window) {
+      for (const Item& i : c->items) {
+        source_root_.AddLeafHash(i.source_leaf);
+        if (i.target_ok) {
+          target_root_.AddLeafHash(i.target_leaf);
+        } else {
+          ++missing_;
+        }
+        result_.bytes += i.plaintext_size;
+      }
+      result_.records += c->items.size();
+      result_.copied += c->copy_count;
+    }
+  }
+
+  // The target's stored data keys that this window made unwrap, through the custodian, to the
+  // keys its copies were sealed under.
+  absl::Status CheckMadeKeys(const std::vector<MadeKey>& made) {
+    for (const MadeKey& m : made) {
+      ASSIGN_OR_RETURN(std::optional<keys::WrappedDataKey> stored,
+                       to_.GetDataKey(m.subject, m.cls));
+      absl::Status same = absl::OkStatus();
+      if (!stored.has_value()) {
+        same = absl::DataLossError("it is missing");
+      } else {
+        ASSIGN_OR_RETURN(crypto::SecretBytes key,
+                         UnwrapNow(vault_.custodian(), TargetWhy(m), *stored));
+        if (!crypto::ConstantTimeEquals(key.view(), m.key.view())) {
+          same = absl::DataLossError("it unwraps to another key");
+        }
+      }
+      if (!same.ok()) {
+        return absl::DataLossError(fmt::format(
+            "the {} data key of subject '{}' written to site '{}' does not read back: {}",
+            vault::ClassificationName(m.cls), m.subject, to_.site().id,
+            std::string(same.message())));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // On the verifier: reads the window's copies back from the target, in key order, and clears
+  // target_ok for each one that is missing or differs from what was written.
+  absl::Status ReadBack(Window& window) {
+    std::vector<std::pair<const Chunk*, Item*>> copies;
+    for (const std::unique_ptr<Chunk>& c : window) {
+      for (Item& i : c->items) {
+        if (!i.present) copies.emplace_back(c.get(), &i);
+      }
+    }
+    if (copies.empty()) return absl::OkStatus();
+    auto key_of = [&](size_t n) { return copies[n].first->StoreKey(*copies[n].second); };
+    const std::string last(key_of(copies.size() - 1));
+    size_t next = 0;
+    RETURN_IF_ERROR(
+        to_.kv().ScanOnce("r/", key_of(0), [&](std::string_view key, std::string_view value) {
+          while (next < copies.size() && key_of(next) < key) {
+            copies[next++].second->target_ok = false;  // not there
+          }
+          if (next < copies.size() && key_of(next) == key) {
+            if (value != copies[next].first->Copy(*copies[next].second)) {
+              copies[next].second->target_ok = false;
+            }
+            ++next;
+          }
+          return next < copies.size() && key < last;
+        }));
+    for (; next < copies.size(); ++next) copies[next].second->target_ok = false;
+    return absl::OkStatus();
+  }
+
+  vault::Justification TargetWhy(const MadeKey& m) const {
+    vault::Justification why = why_;
+    why.site = to_.site().id;
+    why.kind = vault::Resource::Kind::kSubject;
+    why.subject = m.subject;
+    why.classification = m.cls;
+    return why;
+  }
+
+  const MigrationTuning tuning_;
+  vault::Vault& vault_;
+  const vault::Justification why_;
+  vault::SiteStore& from_;
+  vault::SiteStore& to_;
+  const std::string jurisdiction_;
+  Progress& progress_;
+  MigrationResult& result_;
+  SiteKeys source_keys_, target_keys_;
+  RecordLookahead there_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  size_t dispatched_ = 0;
+
+  std::vector<std::unique_lock<std::mutex>> locks_;  // held while a window is open
+  std::unique_ptr<Chunk> chunk_;                     // being gathered
+  std::deque<InFlight> in_flight_;                   // being processed, in order
+  Window window_;                                    // processed, in order, not yet durable
+  // The writer's: its load, the data keys made for it, those stored in this window, and the
+  // first error it met (it does nothing after one).
+  std::unique_ptr<store::BulkLoad> load_;
+  size_t load_bytes_ = 0;
+  std::vector<MadeKey> file_keys_, window_keys_;
+  absl::Status writer_status_;
+  std::vector<std::future<absl::Status>> loads_;
+  size_t window_records_ = 0, window_bytes_ = 0;
+  MerkleRoot source_root_, target_root_;  // the verifier's, as are missing_ and result_'s counts
+  uint64_t missing_ = 0;
+  std::future<absl::Status> verified_;
+  std::mutex spare_mu_;
+  std::vector<std::unique_ptr<Chunk>> spare_;  // verified, to gather into again
+  // Last, so that they finish their tasks before what the tasks use goes.
+  Worker writer_;    // loads copies and commits windows, in order
+  Worker verifier_;  // reads windows back and adds their leaves, in order
+};
 
 uint64_t CountRecords(vault::Vault& vault, vault::SiteStore& site, const std::string& jurisdiction,
                       uint64_t& bytes) {
@@ -374,7 +577,8 @@ absl::StatusOr<std::optional<nlohmann::json>> MigratedMark(vault::SiteStore& sou
 }
 
 absl::StatusOr<MigrationResult> Migrate(vault::Vault& vault, const vault::Caller& caller,
-                                        const MigrationRequest& request, Progress& progress) {
+                                        const MigrationRequest& request, Progress& progress,
+                                        const MigrationTuning& tuning) {
   if (caller.principal == nullptr) return absl::UnauthenticatedError("no principal");
   ASSIGN_OR_RETURN(vault::SiteStore * from, SiteNamed(vault, request.from));
   ASSIGN_OR_RETURN(vault::SiteStore * to, SiteNamed(vault, request.to));
@@ -422,19 +626,17 @@ absl::StatusOr<MigrationResult> Migrate(vault::Vault& vault, const vault::Caller
   why.action = vault::Action::kMigrate;
   why.jurisdiction = j;
   why.log_index = decided;
-  // The records to go, for the progress bar, are counted while the copy runs.
-  uint64_t total = 0, total_bytes = 0;
-  progress.Phase("copying", 0, 0);
+  // The records to go, for the progress bar, are counted while the pass runs.
+  progress.Phase("migrating", 0, 0);
   std::future<void> counted = std::async(std::launch::async, [&] {
-    total = CountRecords(vault, *from, j, total_bytes);
+    uint64_t bytes = 0;
+    const uint64_t total = CountRecords(vault, *from, j, bytes);
     progress.records_total.store(total);
-    progress.bytes_total.store(total_bytes);
+    progress.bytes_total.store(bytes);
   });
-  absl::Status copied = Copy(vault, *from, *to, j, why, progress, result);
+  absl::Status passed = Pass(vault, *from, *to, j, why, progress, result, tuning).Run();
   counted.wait();
-  RETURN_IF_ERROR(copied);
-  progress.Phase("verifying", total, total_bytes);
-  RETURN_IF_ERROR(Verify(vault, *from, *to, j, why, progress, result));
+  RETURN_IF_ERROR(passed);
 
   nlohmann::json details = {{"from", request.from},
                             {"from_role", vault::SiteRoleName(from->site().role)},

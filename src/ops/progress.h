@@ -11,7 +11,7 @@ namespace domicile::ops {
 struct Progress {
   // Set once the operation's decision is durable in the log: from then on it has begun.
   std::atomic<bool> started{false};
-  std::atomic<const char*> phase{"starting"};  // a static string: "counting", "copying", ...
+  std::atomic<const char*> phase{"starting"};  // a static string: "migrating", "restoring", ...
   std::atomic<uint64_t> records{0}, records_total{0};
   std::atomic<uint64_t> bytes{0}, bytes_total{0};
   // Set by whoever wants the operation to stop; it stops at its next batch boundary, with

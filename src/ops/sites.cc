@@ -68,7 +68,7 @@ absl::Status ForEachEncodedRecordOf(vault::Vault& vault, const vault::SiteStore&
   absl::Status stopped;
   std::string last_subject, last_home;  // the registry caches too; this skips even the lookup
   absl::Status scanned =
-      site.kv().ScanFrom("r/", start, [&](std::string_view store_key, std::string_view value) {
+      site.kv().ScanOnce("r/", start, [&](std::string_view store_key, std::string_view value) {
         std::string_view subject, key;
         if (!vault::ParseRecordStoreKey(store_key, subject, key)) {
           stopped = absl::DataLossError(
@@ -160,19 +160,35 @@ absl::Status LogRefusal(vault::Vault& vault, const vault::Caller& caller, vault:
   return vault::WithLogIndex(std::move(refusal), *index);
 }
 
-Bytes RecordLeaf(std::string_view subject, std::string_view key, uint64_t version,
-                 ByteView plaintext) {
-  Bytes out;
-  out.reserve(4 + subject.size() + key.size() + 8 + 32);
+namespace {
+
+void AppendRecordLeaf(Bytes& out, std::string_view subject, std::string_view key, uint64_t version,
+                      const crypto::Sha256Digest& digest) {
   for (std::string_view part : {subject, key}) {
     out.push_back(static_cast<uint8_t>(part.size() >> 8));
     out.push_back(static_cast<uint8_t>(part.size()));
     out.insert(out.end(), part.begin(), part.end());
   }
   AppendU64(out, version);
-  const crypto::Sha256Digest digest = crypto::Sha256(plaintext);
   out.insert(out.end(), digest.begin(), digest.end());
+}
+
+}  // namespace
+
+Bytes RecordLeaf(std::string_view subject, std::string_view key, uint64_t version,
+                 ByteView plaintext) {
+  Bytes out;
+  out.reserve(4 + subject.size() + key.size() + 8 + 32);
+  AppendRecordLeaf(out, subject, key, version, crypto::Sha256(plaintext));
   return out;
+}
+
+tlog::Hash RecordLeafHash(std::string_view subject, std::string_view key, uint64_t version,
+                          const crypto::Sha256Digest& digest) {
+  thread_local Bytes leaf;
+  leaf.clear();
+  AppendRecordLeaf(leaf, subject, key, version, digest);
+  return tlog::LeafHash(leaf);
 }
 
 }  // namespace domicile::ops

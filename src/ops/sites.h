@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "crypto/sha256.h"
+#include "tlog/merkle.h"
 #include "util/bytes.h"
 #include "vault/vault.h"
 
@@ -98,5 +100,8 @@ absl::Status LogRefusal(vault::Vault& vault, const vault::Caller& caller, vault:
 // u16 length | key | u64 version | SHA-256 of the plaintext, integers big-endian.
 Bytes RecordLeaf(std::string_view subject, std::string_view key, uint64_t version,
                  ByteView plaintext);
+// The leaf hash (tlog::LeafHash) of the RecordLeaf whose plaintext has SHA-256 `digest`.
+tlog::Hash RecordLeafHash(std::string_view subject, std::string_view key, uint64_t version,
+                          const crypto::Sha256Digest& digest);
 
 }  // namespace domicile::ops
