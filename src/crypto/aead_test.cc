@@ -4,6 +4,7 @@
 #include <thread>
 #include <vector>
 
+#include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "util/encoding.h"
@@ -109,6 +110,42 @@ TEST(Aes256GcmTest, AlternatingKeysOnOneThread) {
     EXPECT_THAT(Aes256GcmOpen(other_key, v.nonce, a, v.aad), StatusIs(absl::StatusCode::kDataLoss));
     ASSERT_OK_AND_ASSIGN(Bytes opened, Aes256GcmOpen(v.key, v.nonce, a, v.aad));
     EXPECT_EQ(opened, v.plaintext);
+  }
+}
+
+// What a thread computes with fresh contexts: the reference for the contexts a thread keeps.
+Bytes SealOnAFreshThread(const Bytes& key, const Bytes& nonce, const Bytes& plaintext,
+                         const Bytes& aad) {
+  Bytes sealed;
+  std::thread([&] { sealed = Aes256GcmSeal(key, nonce, plaintext, aad).value_or(Bytes()); }).join();
+  return sealed;
+}
+
+// A thread keeps contexts keyed with its last keys and only sets the nonce when a key comes
+// again: every interleaving of keys, nonces, directions and failed opens gives what fresh
+// contexts give.
+TEST(Aes256GcmTest, KeptContextsGiveWhatFreshOnesGive) {
+  const std::vector<Bytes> keys = {Bytes(32, 0x01), Bytes(32, 0x02), Bytes(32, 0x03)};
+  const std::vector<Bytes> nonces = {Bytes(12, 0x10), Bytes(12, 0x11)};
+  const Bytes aad = ToBytes("aad");
+  // Key sequences that hit a kept context, evict the older one, and come back to each.
+  const std::vector<int> order = {0, 0, 1, 0, 1, 1, 2, 0, 2, 1, 0, 2, 2, 1};
+  for (size_t step = 0; step < order.size(); ++step) {
+    const Bytes& key = keys[order[step]];
+    const Bytes& nonce = nonces[step % nonces.size()];
+    const Bytes plaintext = ToBytes(fmt::format("value {} of key {}", step, order[step]));
+    const Bytes expected = SealOnAFreshThread(key, nonce, plaintext, aad);
+    ASSERT_FALSE(expected.empty());
+    ASSERT_OK_AND_ASSIGN(Bytes sealed, Aes256GcmSeal(key, nonce, plaintext, aad));
+    EXPECT_EQ(sealed, expected) << "step " << step;
+    // A failed open with the same key, or another one, leaves nothing behind.
+    Bytes forged = sealed;
+    forged.back() ^= 1;
+    EXPECT_THAT(Aes256GcmOpen(key, nonce, forged, aad), StatusIs(absl::StatusCode::kDataLoss));
+    EXPECT_THAT(Aes256GcmOpen(keys[(order[step] + 1) % keys.size()], nonce, sealed, aad),
+                StatusIs(absl::StatusCode::kDataLoss));
+    ASSERT_OK_AND_ASSIGN(Bytes opened, Aes256GcmOpen(key, nonce, sealed, aad));
+    EXPECT_EQ(opened, plaintext) << "step " << step;
   }
 }
 
