@@ -391,4 +391,22 @@ absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbStore(const std::filesystem:
   return std::make_unique<RocksDbStore>(std::move(db), options.sync_writes);
 }
 
+absl::Status CompactRocksDbStore(const std::filesystem::path& dir, const RocksDbOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / "CURRENT", ec)) {
+    return absl::NotFoundError(fmt::format("store: no database in {}", dir.string()));
+  }
+  RocksDbOptions existing = options;
+  existing.create_if_missing = false;
+  rocksdb::DB* raw_db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(MakeOptions(existing), dir.string(), &raw_db);
+  if (!s.ok()) return FromRocksDb(s);
+  std::unique_ptr<rocksdb::DB> db(raw_db);
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  s = db->CompactRange(compact, nullptr, nullptr);  // flushes the memtable first
+  if (s.ok()) s = db->Close();
+  return FromRocksDb(s);
+}
+
 }  // namespace domicile::store

@@ -41,4 +41,13 @@ struct RocksDbOptions {
 absl::StatusOr<std::unique_ptr<KvStore>> OpenRocksDbStore(const std::filesystem::path& dir,
                                                           const RocksDbOptions& options = {});
 
+// Settles the closed database in `dir`: flushes what its write-ahead log holds and compacts
+// everything into its last level, as a store left running long enough ends up. For tools and
+// benchmarks that copy a database and want none of the copies to inherit compaction work.
+//
+// Errors: as OpenRocksDbStore without creation (NotFound when `dir` holds no database,
+// Unavailable when it is open), and Internal when the compaction fails.
+absl::Status CompactRocksDbStore(const std::filesystem::path& dir,
+                                 const RocksDbOptions& options = {});
+
 }  // namespace domicile::store

@@ -222,5 +222,54 @@ TEST(RocksDbStoreTest, UnsyncedWritesAreVisibleAndSurviveReopen) {
   EXPECT_EQ(store->Get("key").value_or("<error>"), "value");
 }
 
+size_t TableFiles(const std::filesystem::path& dir) {
+  size_t n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    n += entry.path().extension() == ".sst";
+  }
+  return n;
+}
+
+TEST(RocksDbStoreTest, CompactingLeavesOneSortedRunWithTheSameContents) {
+  TempDir dir;
+  std::map<std::string, std::string> expected;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<KvStore> store, OpenRocksDbStore(dir.path()));
+    // Three overlapping bulk-loaded files, then writes and a delete left in the memtable.
+    for (int file = 0; file < 3; ++file) {
+      ASSERT_OK_AND_ASSIGN(std::unique_ptr<BulkLoad> load, store->StartBulkLoad());
+      for (int i = file; i < 30; i += 3) {
+        const std::string key = fmt::format("k{:02d}", i), value = fmt::format("v{}-{}", i, file);
+        ASSERT_OK(load->Put(key, value));
+        expected[key] = value;
+      }
+      ASSERT_OK(load->Commit());
+    }
+    ASSERT_OK(store->Put("k05", "rewritten"));
+    expected["k05"] = "rewritten";
+    ASSERT_OK(store->Delete("k07"));
+    expected.erase("k07");
+  }
+  ASSERT_GE(TableFiles(dir.path()), 3u);
+  ASSERT_OK(CompactRocksDbStore(dir.path()));
+  EXPECT_EQ(TableFiles(dir.path()), 1u);
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<KvStore> store, OpenRocksDbStore(dir.path()));
+  std::map<std::string, std::string> found;
+  ASSERT_OK(store->Scan("k", [&](std::string_view key, std::string_view value) {
+    found.emplace(key, value);
+    return true;
+  }));
+  EXPECT_EQ(found, expected);
+}
+
+TEST(RocksDbStoreTest, CompactingRefusesAMissingOrOpenDatabase) {
+  TempDir dir;
+  EXPECT_THAT(CompactRocksDbStore(dir / "absent"), StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<KvStore> store, OpenRocksDbStore(dir.path()));
+  EXPECT_THAT(CompactRocksDbStore(dir.path()), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_FALSE(std::filesystem::exists(dir / "absent"));
+}
+
 }  // namespace
 }  // namespace domicile::store
