@@ -26,6 +26,10 @@ std::string KekFor(std::string_view site, std::string_view jurisdiction,
 
 absl::StatusOr<SiteKeys::Key> SiteKeys::Get(std::string_view subject, vault::Classification cls,
                                             bool create) {
+  // A bulk pass asks for one subject's key record after record.
+  if (last_ != nullptr && last_cls_ == cls && last_subject_ == subject) {
+    return Key{&last_->key, last_->created};
+  }
   const std::string id = vault::DataKeyStoreKey(subject, cls);
   auto it = keys_.find(id);
   if (it == keys_.end()) {
@@ -48,12 +52,23 @@ absl::StatusOr<SiteKeys::Key> SiteKeys::Get(std::string_view subject, vault::Cla
       held.created = std::move(fresh.wrapped);
     }
     it = keys_.emplace(id, std::move(held)).first;
+    if (it->second.created.has_value()) unstored_.push_back(&it->second);
   }
+  last_ = &it->second;  // std::map's values stay where they are until Forget
+  last_subject_.assign(subject);
+  last_cls_ = cls;
   return Key{&it->second.key, it->second.created};
 }
 
 void SiteKeys::MarkStored() {
-  for (auto& [id, held] : keys_) held.created.reset();
+  for (Held* held : unstored_) held->created.reset();
+  unstored_.clear();
+}
+
+void SiteKeys::Forget() {
+  last_ = nullptr;
+  unstored_.clear();
+  keys_.clear();
 }
 
 }  // namespace domicile::ops

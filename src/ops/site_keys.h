@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "crypto/secret_bytes.h"
@@ -47,7 +48,7 @@ class SiteKeys {
   // The created keys are stored now (their batch was written).
   void MarkStored();
   // Forgets every key (after a failed batch, or to bound memory).
-  void Forget() { keys_.clear(); }
+  void Forget();
   size_t size() const { return keys_.size(); }
 
  private:
@@ -59,6 +60,11 @@ class SiteKeys {
   const vault::SiteStore& site_;
   vault::Justification why_;
   std::map<std::string, Held, std::less<>> keys_;  // by DataKeyStoreKey(subject, class)
+  std::vector<Held*> unstored_;                    // those whose `created` is set
+  // The key asked for last, found again without a lookup.
+  const Held* last_ = nullptr;
+  std::string last_subject_;
+  vault::Classification last_cls_{};
 };
 
 // The KEK of `jurisdiction`'s data of class `cls` at `site`.
