@@ -1,10 +1,12 @@
 // Import, migration, shredding and erasure on a vault with a legacy site and a primary site,
 // with the real key custodian (its rules 6 and 7) over a file keyring.
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "crypto/sha256.h"
 #include "custodian/custodian.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
@@ -14,10 +16,12 @@
 #include "ops/backup.h"
 #include "ops/backups.h"
 #include "ops/import.h"
+#include "ops/merkle_root.h"
 #include "ops/migration.h"
 #include "ops/operations.h"
 #include "ops/shred.h"
 #include "ops/site_keys.h"
+#include "ops/sites.h"
 #include "store/rocksdb_store.h"
 #include "util/encoding.h"
 #include "util/errors.h"
@@ -271,6 +275,23 @@ TEST_F(LifecycleTest, AMigrationWhoseCopyDiffersDoesNotVerifyAndCannotBeShredded
   EXPECT_THAT(Migrate(*vault_, Ops(), {"sg", "us-tx", ""}, p2),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("did not verify")));
   EXPECT_EQ(EventsOfKind("migration").back()["verified"], false);
+  // Each root is what the records of its side give, computed here from reads: the source's
+  // hold the imported values at version 1, the target's what the primary now serves.
+  std::vector<std::pair<std::string, std::string>> records;  // in store order
+  for (int i = 0; i < 30; ++i) records.emplace_back(fmt::format("u{}", i), fmt::format("k{}", i));
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return vault::RecordStoreKey(a.first, a.second) < vault::RecordStoreKey(b.first, b.second);
+  });
+  MerkleRoot source, target;
+  for (const auto& [subject, key] : records) {
+    const std::string imported = fmt::format("value {}", key.substr(1));
+    source.AddLeafHash(RecordLeafHash(subject, key, 1, crypto::Sha256(AsBytes(imported))));
+    ASSERT_OK_AND_ASSIGN(vault::ReadResult r, vault_->Get(vault::Caller{&svc_, {}}, subject, key));
+    EXPECT_EQ(r.site, "us-tx");
+    target.AddLeafHash(RecordLeafHash(subject, key, r.version, crypto::Sha256(AsBytes(r.value))));
+  }
+  EXPECT_EQ(EventsOfKind("migration").back()["source_root"], HexEncode(source.Root()));
+  EXPECT_EQ(EventsOfKind("migration").back()["target_root"], HexEncode(target.Root()));
   Progress p3;
   EXPECT_THAT(Shred(*vault_, Ops(), {"sg", "", false}, p3),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no verified migration")));
