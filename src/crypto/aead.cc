@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -45,7 +46,7 @@ class ThreadCipher {
     Direction& d = Slots(encrypt);
     Slot* slot = nullptr;
     for (Slot& s : d.slots) {
-      if (s.keyed && CRYPTO_memcmp(s.key, key.data(), kAes256KeySize) == 0) slot = &s;
+      if (s.keyed && SameKey(s.key, key.data())) slot = &s;
     }
     const int enc = encrypt ? 1 : 0;
     if (slot != nullptr) {
@@ -88,6 +89,18 @@ class ThreadCipher {
   }
 
  private:
+  // Constant time, a word at a time (CRYPTO_memcmp goes a byte at a time, and this runs for
+  // each slot on every call).
+  static bool SameKey(const uint8_t* a, const uint8_t* b) {
+    uint64_t diff = 0;
+    for (size_t i = 0; i < kAes256KeySize; i += sizeof(uint64_t)) {
+      uint64_t x, y;
+      std::memcpy(&x, a + i, sizeof(x));
+      std::memcpy(&y, b + i, sizeof(y));
+      diff |= x ^ y;
+    }
+    return diff == 0;
+  }
   struct Slot {
     CipherCtxPtr ctx;
     uint8_t key[kAes256KeySize] = {};  // what ctx is keyed with, when keyed

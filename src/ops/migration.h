@@ -55,7 +55,7 @@ struct MigrationResult {
 // How the pass divides its work; the defaults are for production (docs/PERFORMANCE.md), tests
 // make them small to cross every boundary with few records. The proof does not depend on them.
 struct MigrationTuning {
-  size_t chunk_records = 1024;     // records opened and sealed together on one core
+  size_t chunk_records = 1600;     // records opened and sealed together on one core (or 1.75 MiB)
   size_t window_bytes = 32 << 20;  // records read (both sites) before live writes are let in
   size_t window_records = 65536;   // or this many records visited
   size_t file_bytes = 8 << 20;     // copies committed to the target together
