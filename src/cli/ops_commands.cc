@@ -31,7 +31,8 @@ int FollowOperation(const std::string& name, const Common& common, nlohmann::jso
   bool stopping = false;
   while (state.value("state", "") == "running" || state.value("state", "") == "stopping") {
     display.Update(state.value("phase", ""), state.value("records", uint64_t{0}),
-                   state.value("records_total", uint64_t{0}), state.value("bytes", uint64_t{0}));
+                   state.value("records_total", uint64_t{0}), state.value("bytes", uint64_t{0}),
+                   state.value("totals_estimated", false));
     if (!stopping && TerminationRequested()) {
       stopping = true;
       std::cerr << "\ndomicile " << name << ": stopping at the next batch boundary...\n";

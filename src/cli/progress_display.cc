@@ -26,8 +26,8 @@ ProgressDisplay::ProgressDisplay(std::string what)
       last_line_(start_),
       phase_start_(start_) {}
 
-void ProgressDisplay::Update(std::string_view phase, uint64_t done, uint64_t total,
-                             uint64_t bytes) {
+void ProgressDisplay::Update(std::string_view phase, uint64_t done, uint64_t total, uint64_t bytes,
+                             bool total_estimated) {
   const auto now = std::chrono::steady_clock::now();
   if (phase != phase_) {
     if (tty_ && drawn_) std::fputc('\n', stderr);
@@ -40,7 +40,8 @@ void ProgressDisplay::Update(std::string_view phase, uint64_t done, uint64_t tot
   std::string eta = "?";
   if (total > 0 && rate > 0 && done <= total) eta = Clock((total - done) / rate);
   const std::string counts =
-      total > 0 ? fmt::format("{}/{} records", done, total) : fmt::format("{} records", done);
+      total > 0 ? fmt::format("{}/{}{} records", done, total_estimated ? "~" : "", total)
+                : fmt::format("{} records", done);
   const std::string stats = fmt::format("{}, {}, {:.0f} records/s, {:.1f} MB/s, ETA {}", counts,
                                         Megabytes(bytes), rate, mbps, eta);
   if (tty_) {

@@ -12,8 +12,10 @@ namespace domicile::cli {
 class ProgressDisplay {
  public:
   explicit ProgressDisplay(std::string what);
-  // The work is at `done` of `total` records (total 0: unknown), `bytes` so far, in `phase`.
-  void Update(std::string_view phase, uint64_t done, uint64_t total, uint64_t bytes);
+  // The work is at `done` of `total` records (total 0: unknown; shown as "~total" when
+  // estimated), `bytes` so far, in `phase`.
+  void Update(std::string_view phase, uint64_t done, uint64_t total, uint64_t bytes,
+              bool total_estimated = false);
   // Ends the line on a terminal.
   void Finish();
 

@@ -72,7 +72,7 @@ class LifecycleTest : public ::testing::Test {
   void SetUp() override {
     std::vector<std::unique_ptr<vault::SiteStore>> sites;
     std::vector<vault::Site> defs = {{"us-tx", "US", "oracle", vault::SiteRole::kPrimary},
-                                     {"sg", "SG", "self", vault::SiteRole::kLegacy, {"US"}}};
+                                     {"sg", "SG", "self", vault::SiteRole::kLegacy, LegacyOf()}};
     for (const vault::Site& s : defs) {
       auto kv = store::OpenRocksDbStore(dir_ / ("sites/" + s.id));
       ASSERT_OK(kv.status());
@@ -97,6 +97,9 @@ class LifecycleTest : public ::testing::Test {
     ASSERT_OK(v.status());
     vault_ = std::move(*v);
   }
+
+  // Whose data the legacy site "sg" holds.
+  virtual std::vector<std::string> LegacyOf() const { return {"US"}; }
 
   // A derived fixture may put a site's store behind a wrapper.
   virtual std::unique_ptr<store::KvStore> Wrap(const vault::Site&,
@@ -234,6 +237,45 @@ TEST_F(LifecycleTest, AnInterruptedMigrationResumesWhereItStopped) {
   EXPECT_EQ(m.records, 2500u);
   EXPECT_GT(m.copied, 0u);
   EXPECT_LT(m.copied, 2500u);  // the first run's batch was kept
+}
+
+// The progress bar's total for a legacy site of one jurisdiction is the store's estimate while
+// the pass runs, and the exact count once it is done.
+TEST_F(LifecycleTest, AMigrationsTotalIsEstimatedWhileItRunsAndExactWhenDone) {
+  Fill(2500);
+  Progress stopped;
+  stopped.cancel.store(true);  // stops after its first window
+  EXPECT_THAT(Migrate(*vault_, Ops(), {"sg", "us-tx", "US"}, stopped),
+              StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_TRUE(stopped.totals_estimated.load());
+  EXPECT_GT(stopped.records_total.load(), 0u);
+  Progress resumed;
+  ASSERT_OK_AND_ASSIGN(MigrationResult m, Migrate(*vault_, Ops(), {"sg", "us-tx", "US"}, resumed));
+  EXPECT_FALSE(resumed.totals_estimated.load());
+  EXPECT_EQ(resumed.records_total.load(), 2500u);
+  EXPECT_EQ(resumed.records.load(), 2500u);
+  EXPECT_EQ(m.records, 2500u);
+}
+
+// A legacy site that may hold several jurisdictions' data: its statistics cannot tell one
+// jurisdiction's records from another's, so they are counted.
+class SharedLegacySiteTest : public LifecycleTest {
+ protected:
+  std::vector<std::string> LegacyOf() const override { return {"US", "SG"}; }
+};
+
+TEST_F(SharedLegacySiteTest, AMigrationsTotalIsCountedBesideThePass) {
+  Fill(2500);
+  Progress stopped;
+  stopped.cancel.store(true);
+  EXPECT_THAT(Migrate(*vault_, Ops(), {"sg", "us-tx", "US"}, stopped),
+              StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_FALSE(stopped.totals_estimated.load());
+  EXPECT_EQ(stopped.records_total.load(), 2500u);  // counted while the first window ran
+  Progress resumed;
+  ASSERT_OK_AND_ASSIGN(MigrationResult m, Migrate(*vault_, Ops(), {"sg", "us-tx", "US"}, resumed));
+  EXPECT_TRUE(m.verified);
+  EXPECT_EQ(resumed.records_total.load(), 2500u);
 }
 
 // Small chunks, windows and files, so that every boundary of the pass is crossed many times:

@@ -636,17 +636,34 @@ absl::StatusOr<MigrationResult> Migrate(vault::Vault& vault, const vault::Caller
   why.action = vault::Action::kMigrate;
   why.jurisdiction = j;
   why.log_index = decided;
-  // The records to go, for the progress bar, are counted while the pass runs.
+  // The records to go, for the progress bar. A legacy site of this jurisdiction alone holds
+  // only its records: the store's statistics estimate them. Otherwise they are counted by a
+  // second scan beside the pass (about a tenth of the pass's CPU).
   progress.Phase("migrating", 0, 0);
-  std::future<void> counted = std::async(std::launch::async, [&] {
-    uint64_t bytes = 0;
-    const uint64_t total = CountRecords(vault, *from, j, bytes);
-    progress.records_total.store(total);
-    progress.bytes_total.store(bytes);
-  });
+  std::future<void> counted;
+  absl::StatusOr<store::KvStore::Estimate> estimate =
+      absl::FailedPreconditionError("the site holds other jurisdictions' data");
+  if (from->site().legacy_of == std::vector<std::string>{j}) {
+    estimate = from->kv().EstimatePrefix("r/");  // its records
+  }
+  if (estimate.ok()) {
+    progress.totals_estimated.store(true);
+    progress.records_total.store(estimate->keys);
+    progress.bytes_total.store(estimate->bytes);
+  } else {
+    counted = std::async(std::launch::async, [&] {
+      uint64_t bytes = 0;
+      const uint64_t total = CountRecords(vault, *from, j, bytes);
+      progress.records_total.store(total);
+      progress.bytes_total.store(bytes);
+    });
+  }
   absl::Status passed = Pass(vault, *from, *to, j, why, progress, result, tuning).Run();
-  counted.wait();
+  if (counted.valid()) counted.wait();
   RETURN_IF_ERROR(passed);
+  progress.records_total.store(progress.records.load());  // exact now
+  progress.bytes_total.store(progress.bytes.load());
+  progress.totals_estimated.store(false);
 
   nlohmann::json details = {{"from", request.from},
                             {"from_role", vault::SiteRoleName(from->site().role)},

@@ -104,7 +104,8 @@ nlohmann::json Operations::Describe(const Op& op) {
                         {"records", op.progress.records.load()},
                         {"records_total", op.progress.records_total.load()},
                         {"bytes", op.progress.bytes.load()},
-                        {"bytes_total", op.progress.bytes_total.load()}};
+                        {"bytes_total", op.progress.bytes_total.load()},
+                        {"totals_estimated", op.progress.totals_estimated.load()}};
   if (!op.done) {
     out["state"] = op.progress.cancel.load() ? "stopping" : "running";
   } else if (op.error.ok()) {

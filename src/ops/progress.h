@@ -14,6 +14,8 @@ struct Progress {
   std::atomic<const char*> phase{"starting"};  // a static string: "migrating", "restoring", ...
   std::atomic<uint64_t> records{0}, records_total{0};
   std::atomic<uint64_t> bytes{0}, bytes_total{0};
+  // The totals are estimates (from the store's statistics), not counts.
+  std::atomic<bool> totals_estimated{false};
   // Set by whoever wants the operation to stop; it stops at its next batch boundary, with
   // everything done so far durable, and a later run resumes.
   std::atomic<bool> cancel{false};
@@ -23,6 +25,7 @@ struct Progress {
     bytes.store(0);
     records_total.store(records_total_now);
     bytes_total.store(bytes_total_now);
+    totals_estimated.store(false);
     phase.store(name);
   }
 };

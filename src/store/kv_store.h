@@ -176,6 +176,18 @@ class KvStore {
     return ScanFrom(prefix, start, fn);
   }
 
+  // About how many keys start with `prefix`, and their keys' and values' bytes, from the
+  // backend's own statistics, without reading them: for a progress bar's total. It may count
+  // keys deleted or overwritten but not yet compacted away, and keys of other prefixes stored
+  // beside them. Unimplemented when the backend keeps no such statistics (then count).
+  struct Estimate {
+    uint64_t keys = 0;
+    uint64_t bytes = 0;
+  };
+  virtual absl::StatusOr<Estimate> EstimatePrefix(std::string_view /*prefix*/) const {
+    return absl::UnimplementedError("this store cannot estimate a prefix's size");
+  }
+
   // Takes a consistent snapshot of the whole store.
   virtual absl::StatusOr<std::unique_ptr<Snapshot>> GetSnapshot() const = 0;
 };

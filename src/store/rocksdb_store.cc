@@ -304,6 +304,32 @@ class RocksDbStore : public KvStore {
     return ScanAt(db_.get(), nullptr, prefix, fn, start, ScanKind::kOnce);
   }
 
+  // From the table properties of the files the prefix's range touches (whole files: keys of
+  // other prefixes in them count too) and the memtables' statistics for the range.
+  absl::StatusOr<Estimate> EstimatePrefix(std::string_view prefix) const override {
+    const std::string upper = PrefixSuccessor(prefix);
+    if (upper.empty()) return KvStore::EstimatePrefix(prefix);  // no end to the range: count
+    const rocksdb::Range range(ToSlice(prefix), ToSlice(upper));
+    rocksdb::TablePropertiesCollection tables;
+    rocksdb::Status s =
+        db_->GetPropertiesOfTablesInRange(db_->DefaultColumnFamily(), &range, 1, &tables);
+    if (!s.ok()) return FromRocksDb(s);
+    Estimate e;
+    for (const auto& [file, props] : tables) {
+      if (props == nullptr) continue;
+      e.keys += props->num_entries - std::min(props->num_entries, props->num_deletions);
+      // Raw key sizes are of internal keys: each user key and 8 bytes of sequence and type.
+      const uint64_t trailers = 8 * props->num_entries;
+      e.bytes += props->raw_key_size + props->raw_value_size -
+                 std::min(trailers, props->raw_key_size + props->raw_value_size);
+    }
+    uint64_t count = 0, size = 0;
+    db_->GetApproximateMemTableStats(range, &count, &size);
+    e.keys += count;
+    e.bytes += size;
+    return e;
+  }
+
   absl::StatusOr<std::unique_ptr<Snapshot>> GetSnapshot() const override {
     const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
     if (snapshot == nullptr) return absl::InternalError("rocksdb: GetSnapshot returned null");

@@ -263,6 +263,32 @@ TEST(RocksDbStoreTest, CompactingLeavesOneSortedRunWithTheSameContents) {
   EXPECT_EQ(found, expected);
 }
 
+// The estimate comes from statistics, so it is checked within bounds: here the files hold
+// only the prefix's keys, so it is exact but for the memtable's approximation.
+TEST(RocksDbStoreTest, EstimatesAPrefixFromFilesAndMemtable) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<KvStore> store, OpenRocksDbStore(dir.path()));
+  ASSERT_OK_AND_ASSIGN(KvStore::Estimate empty, store->EstimatePrefix("r/"));
+  EXPECT_EQ(empty.keys, 0u);
+  EXPECT_EQ(empty.bytes, 0u);
+  const std::string value(100, 'v');
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<BulkLoad> load, store->StartBulkLoad());
+  for (int i = 0; i < 1000; ++i) ASSERT_OK(load->Put(fmt::format("r/{:04d}", i), value));
+  ASSERT_OK(load->Commit());
+  ASSERT_OK(store->Put("dk/a", "key"));  // another prefix, in the memtable
+  ASSERT_OK(store->Put("s/a", "other"));
+  ASSERT_OK_AND_ASSIGN(KvStore::Estimate filed, store->EstimatePrefix("r/"));
+  EXPECT_EQ(filed.keys, 1000u);
+  EXPECT_EQ(filed.bytes, 1000u * (6 + 100));
+  for (int i = 1000; i < 1100; ++i) ASSERT_OK(store->Put(fmt::format("r/{:04d}", i), value));
+  ASSERT_OK_AND_ASSIGN(KvStore::Estimate both, store->EstimatePrefix("r/"));
+  EXPECT_GE(both.keys, 1000u);
+  EXPECT_LE(both.keys, 1200u);
+  EXPECT_GE(both.bytes, 1000u * 106);
+  // A prefix whose range has no end is not estimated.
+  EXPECT_THAT(store->EstimatePrefix("").status(), StatusIs(absl::StatusCode::kUnimplemented));
+}
+
 TEST(RocksDbStoreTest, CompactingRefusesAMissingOrOpenDatabase) {
   TempDir dir;
   EXPECT_THAT(CompactRocksDbStore(dir / "absent"), StatusIs(absl::StatusCode::kNotFound));

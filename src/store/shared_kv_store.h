@@ -37,6 +37,9 @@ class SharedKvStore final : public KvStore {
                         const ScanFn& fn) const override {
     return inner_->ScanOnce(prefix, start, fn);
   }
+  absl::StatusOr<Estimate> EstimatePrefix(std::string_view prefix) const override {
+    return inner_->EstimatePrefix(prefix);
+  }
   absl::StatusOr<std::unique_ptr<Snapshot>> GetSnapshot() const override {
     return inner_->GetSnapshot();
   }
