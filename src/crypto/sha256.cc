@@ -26,7 +26,9 @@ const uint8_t* NonNull(ByteView data) {
 
 }  // namespace
 
-Sha256Digest Sha256(ByteView data) {
+Sha256Digest Sha256(ByteView data) { return Sha256(data, ByteView()); }
+
+Sha256Digest Sha256(ByteView first, ByteView second) {
   // This thread's context, reused: making and freeing one per call (as EVP_Digest does) costs
   // more than hashing a Merkle node.
   struct ThreadContext {
@@ -39,7 +41,8 @@ Sha256Digest Sha256(ByteView data) {
   thread_local ThreadContext thread;
   Sha256Digest digest;
   if (EVP_DigestInit_ex2(thread.ctx, Sha256Md(), nullptr) != 1 ||
-      EVP_DigestUpdate(thread.ctx, NonNull(data), data.size()) != 1 ||
+      EVP_DigestUpdate(thread.ctx, NonNull(first), first.size()) != 1 ||
+      (!second.empty() && EVP_DigestUpdate(thread.ctx, second.data(), second.size()) != 1) ||
       EVP_DigestFinal_ex(thread.ctx, digest.data(), nullptr) != 1) {
     FatalOpenSslError("SHA-256");
   }

@@ -14,6 +14,9 @@ using Sha256Digest = std::array<uint8_t, 32>;
 
 // The SHA-256 digest of `data`.
 Sha256Digest Sha256(ByteView data);
+// The SHA-256 digest of `first` followed by `second`, without joining them (and without the
+// setup of a Sha256Hasher).
+Sha256Digest Sha256(ByteView first, ByteView second);
 
 // Incremental SHA-256 for input that arrives in pieces: Update any number of times, then
 // Finish. Finish returns the digest of everything since construction (or since the previous

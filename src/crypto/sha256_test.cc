@@ -35,6 +35,16 @@ TEST(Sha256Test, HasherMatchesOneShotAcrossSplits) {
   }
 }
 
+TEST(Sha256Test, TwoPartsHashAsTheirJoinAtEverySplit) {
+  const std::string text(kNist448);
+  for (size_t split = 0; split <= text.size(); ++split) {
+    EXPECT_EQ(HexEncode(Sha256(AsBytes(std::string_view(text).substr(0, split)),
+                               AsBytes(std::string_view(text).substr(split)))),
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        << "split at " << split;
+  }
+}
+
 TEST(Sha256Test, HasherResetsAfterFinish) {
   Sha256Hasher hasher;
   hasher.Update(AsBytes("first message"));

@@ -33,11 +33,8 @@ void SubProof(uint64_t m, std::span<const Hash> leaves, bool complete, std::vect
 Hash EmptyRoot() { return crypto::Sha256(ByteView()); }
 
 Hash LeafHash(ByteView entry) {
-  crypto::Sha256Hasher hasher;
-  const uint8_t prefix = 0x00;
-  hasher.Update(ByteView(&prefix, 1));
-  hasher.Update(entry);
-  return hasher.Finish();
+  static constexpr uint8_t kLeafPrefix = 0x00;
+  return crypto::Sha256(ByteView(&kLeafPrefix, 1), entry);
 }
 
 Hash NodeHash(const Hash& left, const Hash& right) {
