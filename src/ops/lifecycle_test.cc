@@ -287,6 +287,7 @@ TEST_F(LifecycleTest, AMigrationAcrossManyWindowsVerifiesAsOneWithTheDefaultsWou
   small.chunk_records = 16;
   small.window_bytes = 16 << 10;
   small.file_bytes = 4 << 10;
+  small.verify_bytes = 2 << 10;
   ASSERT_OK_AND_ASSIGN(MigrationResult m,
                        Migrate(*vault_, Ops(), {"sg", "us-tx", "US"}, progress, small));
   EXPECT_TRUE(m.verified);

@@ -401,10 +401,19 @@ class Pass {
     verified_ =
         verifier_.Submit([this, made, window = std::make_shared<Window>(std::move(window_))] {
           RETURN_IF_ERROR(CheckMadeKeys(*made));
-          RETURN_IF_ERROR(ReadBack(*window));
-          AddLeaves(*window);
-          std::lock_guard lock(spare_mu_);
-          for (std::unique_ptr<Chunk>& c : *window) spare_.push_back(std::move(c));
+          // A few megabytes at a time, each group's chunks then free to gather the next
+          // window into: fewer fresh buffers, whose pages cost a fault each.
+          for (size_t from = 0, to = 0; from < window->size(); from = to) {
+            size_t bytes = 0;
+            while (to < window->size() && (to == from || bytes < tuning_.verify_bytes)) {
+              bytes += (*window)[to++]->arena.size();
+            }
+            const std::span<std::unique_ptr<Chunk>> group(window->data() + from, to - from);
+            RETURN_IF_ERROR(ReadBack(group));
+            AddLeaves(group);
+            std::lock_guard lock(spare_mu_);
+            for (std::unique_ptr<Chunk>& c : group) spare_.push_back(std::move(c));
+          }
           return absl::OkStatus();
         });
     window_.clear();
@@ -436,8 +445,8 @@ class Pass {
   // On the verifier: the window's leaves, in order, into both roots. While every target leaf
   // equals its source leaf the two roots are one computation, made once; the target's takes
   // the source's state at the first leaf where they part.
-  void AddLeaves(const Window& window) {
-    for (const std::unique_ptr<Chunk>& c : window) {
+  void AddLeaves(std::span<const std::unique_ptr<Chunk>> chunks) {
+    for (const std::unique_ptr<Chunk>& c : chunks) {
       for (const Item& i : c->items) {
         if (same_roots_ && !(i.target_ok && i.target_leaf == i.source_leaf)) {
           target_root_ = source_root_;
@@ -484,9 +493,9 @@ class Pass {
 
   // On the verifier: reads the window's copies back from the target, in key order, and clears
   // target_ok for each one that is missing or differs from what was written.
-  absl::Status ReadBack(Window& window) {
+  absl::Status ReadBack(std::span<const std::unique_ptr<Chunk>> chunks) {
     std::vector<std::pair<const Chunk*, Item*>> copies;
-    for (const std::unique_ptr<Chunk>& c : window) {
+    for (const std::unique_ptr<Chunk>& c : chunks) {
       for (Item& i : c->items) {
         if (!i.present) copies.emplace_back(c.get(), &i);
       }

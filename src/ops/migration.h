@@ -59,6 +59,7 @@ struct MigrationTuning {
   size_t window_bytes = 32 << 20;  // records read (both sites) before live writes are let in
   size_t window_records = 65536;   // or this many records visited
   size_t file_bytes = 8 << 20;     // copies committed to the target together
+  size_t verify_bytes = 8 << 20;   // a window's records read back (and freed) together
 };
 
 // Runs the whole migration. Cancelled when `progress.cancel` is set (everything copied so far
